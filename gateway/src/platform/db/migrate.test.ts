@@ -1,0 +1,35 @@
+import { sql } from 'kysely';
+import { DRIVERS, openTestDatabase } from '../testing/databases';
+
+describe.each(DRIVERS)('data layer on %s', (driver) => {
+  it('migrates an empty database and keeps the unique region binding of first-tier dealers', async () => {
+    const t = await openTestDatabase(driver);
+    try {
+      expect(t.driver).toBe(driver);
+      await t.db.insertInto('regions').values({ code: '110000', name: '北京市', level: 'province', parent_code: null, province_code: '110000', lat: null, lng: null }).execute();
+      const dealer = { kind: 'dealer' as const, tier: 1 as const, name: 'A', region_code: '110000', parent_id: null, gln: null, lat: null, lng: null, chain: null, warehouse_kind: null };
+      await t.db.insertInto('parties').values({ ...dealer, code: 'D1' }).execute();
+      await expect(t.db.insertInto('parties').values({ ...dealer, code: 'D2' }).execute()).rejects.toThrow(/unique/i);
+      const n = await t.db.selectFrom('parties').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      expect(Number(n.n)).toBe(1);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  it('rolls a failed transaction back completely', async () => {
+    const t = await openTestDatabase(driver);
+    try {
+      await expect(
+        t.db.transaction().execute(async (trx) => {
+          await trx.insertInto('regions').values({ code: '120000', name: '天津市', level: 'province', parent_code: null, province_code: '120000', lat: null, lng: null }).execute();
+          await sql`select 1/0`.execute(trx);
+        }),
+      ).rejects.toThrow(/division by zero/);
+      const rows = await t.db.selectFrom('regions').selectAll().execute();
+      expect(rows).toHaveLength(0);
+    } finally {
+      await t.dispose();
+    }
+  });
+});
