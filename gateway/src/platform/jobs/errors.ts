@@ -85,3 +85,19 @@ export class JobTimeoutError extends JobError {
     super(`Job "${jobName}" ran longer than ${timeoutMs} ms`);
   }
 }
+
+export class JobsNotDrainedError extends JobError {
+  override name = 'JobsNotDrainedError';
+  readonly code = 'JOBS_NOT_DRAINED';
+  constructor(readonly timeoutMs: number) {
+    super(`Jobs were still waiting, running or delayed after ${timeoutMs} ms`);
+  }
+}
+
+export class JobAlreadyRegisteredError extends JobError {
+  override name = 'JobAlreadyRegisteredError';
+  readonly code = 'JOB_ALREADY_REGISTERED';
+  constructor(readonly jobName: string) {
+    super(`A job named "${jobName}" is already registered`);
+  }
+}
