@@ -20,3 +20,8 @@ export {
 } from './gs1/element-string';
 export { parseScan, DEFAULT_NO_READ_STRINGS, type Scan, type ParseScanOptions, type Symbology } from './gs1/scan';
 export * from './digital-link/digital-link';
+export * from './identity/epc-urn';
+export * from './identity/serials';
+export * from './mqtt/source-id';
+export * from './mqtt/topics';
+export * from './mqtt/payloads';
