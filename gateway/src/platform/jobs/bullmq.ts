@@ -235,9 +235,10 @@ export function createBullMqRunner(opts: BullMqRunnerOptions): BullMqJobRunner {
       const c = await l.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
       if ((c.waiting ?? 0) + (c.prioritized ?? 0) + (c.active ?? 0) > 0) return false;
       if ((c.delayed ?? 0) > 0) {
-        // A schedule always keeps its next run delayed; only other delayed jobs count as work.
+        // A schedule always keeps its next run delayed; that one is not work. A scheduled run waiting
+        // for a retry's backoff is (it has attempts behind it).
         const delayed = await l.queue.getDelayed(0, -1);
-        if (delayed.some((j) => !j.repeatJobKey)) return false;
+        if (delayed.some((j) => !j.repeatJobKey || j.attemptsMade > 0)) return false;
       }
     }
     return true;

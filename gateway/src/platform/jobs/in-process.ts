@@ -183,6 +183,7 @@ export function createInProcessRunner(opts: InProcessRunnerOptions): InProcessJo
     driver: 'in-process',
 
     register<P>(def: JobDefinition<P>) {
+      if (closed) throw new JobRunnerClosedError();
       if (lanes.has(def.name)) throw new JobAlreadyRegisteredError(def.name);
       const l: Lane = {
         job: resolveJob(def) as ResolvedJob,
@@ -194,7 +195,7 @@ export function createInProcessRunner(opts: InProcessRunnerOptions): InProcessJo
         failed: [],
       };
       lanes.set(def.name, l);
-      if (started && !closed) startSchedule(l);
+      if (started) startSchedule(l);
     },
 
     async enqueue(job: string | JobDefinition<unknown>, payload: unknown, o: EnqueueOptions = {}) {

@@ -321,6 +321,33 @@ describe.each(['in-process', 'bullmq'] as const)('%s job runner', (driver) => {
   });
 });
 
+describe('bullmq job runner across processes', () => {
+  const prefix = `test-jobs-${crypto.randomBytes(6).toString('hex')}`;
+  afterAll(() => deleteKeys(prefix));
+
+  it('lets a producer-only gateway enqueue and a worker process run the job', async () => {
+    const ranIn: string[] = [];
+    const job = (where: string) =>
+      defineJob({ name: 'trace-export', schema: z.object({ batch: z.string() }), handler: async (p) => void ranIn.push(`${where}:${p.batch}`) });
+    const gateway = createBullMqRunner({ redisUrl: TEST_REDIS_URL, prefix, log, workers: false });
+    const worker = createBullMqRunner({ redisUrl: TEST_REDIS_URL, prefix, log });
+    try {
+      gateway.register(job('gateway'));
+      worker.register(job('worker'));
+      await gateway.start();
+      await gateway.enqueue('trace-export', { batch: 'B-2026-03' });
+      await worker.start();
+      await worker.drained();
+      expect(ranIn).toEqual(['worker:B-2026-03']);
+      expect((await gateway.stats())['trace-export']?.completed).toBe(1);
+      expect(gateway.queues().map((q) => q.name)).toEqual(['trace-export']);
+    } finally {
+      await gateway.close();
+      await worker.close();
+    }
+  });
+});
+
 describe('createJobRunner', () => {
   it('runs in-process without a Redis URL, and on BullMQ with one', async () => {
     const embedded = createJobRunner({ prefix: 'cradle' }, log);
