@@ -8,6 +8,7 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { STERILISER_NODES } from './steriliser-nodes';
 import { DataType, OPCUACertificateManager, OPCUAServer, StatusCodes, Variant, type UAVariable } from 'node-opcua';
 
 export interface SteriliserOptions {
@@ -21,12 +22,7 @@ export interface SteriliserOptions {
   user?: { userName: string; password: string } | undefined;
 }
 
-export const STERILISER_NODES = {
-  temperature: 'ns=1;s=Retort1.Temperature',
-  pressure: 'ns=1;s=Retort1.Pressure',
-  holdTime: 'ns=1;s=Retort1.HoldTime',
-  batch: 'ns=1;s=Retort1.Batch',
-} as const;
+export { STERILISER_NODES };
 
 type Phase = 'heat' | 'hold' | 'cool';
 
@@ -132,9 +128,40 @@ export class SteriliserSimulator {
   }
 }
 
+/**
+ * CLI: `steriliser-simulator.ts --port 4840 [--tick 1000] [--hold-ticks 20] [--pki dir] [--out-of-limits]`.
+ * Reads commands on stdin, one a line: `stop`, `start`, `cold` (out-of-limit holds), `normal`; answers each with a
+ * line on stdout (`started <endpoint>`, `stopped`, ...), so a test can drive it as a separate process.
+ */
 if (require.main === module) {
-  const port = Number(process.argv[2] ?? 4840);
-  const sim = new SteriliserSimulator({ port, tickMs: 1000, outOfLimits: process.argv.includes('--out-of-limits') });
-  void sim.start().then(() => console.log(`steriliser simulator at ${sim.endpoint}`));
-  process.on('SIGINT', () => void sim.stop().then(() => process.exit(0)));
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+  };
+  const sim = new SteriliserSimulator({
+    port: Number(arg('--port') ?? 4840),
+    tickMs: Number(arg('--tick') ?? 1000),
+    holdTicks: Number(arg('--hold-ticks') ?? 20),
+    pkiDir: arg('--pki'),
+    outOfLimits: process.argv.includes('--out-of-limits'),
+  });
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  void sim.start().then(() => say(`started ${sim.endpoint}`));
+  let buf = '';
+  process.stdin.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const cmd = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (cmd === 'stop') void sim.stop().then(() => say('stopped'));
+      else if (cmd === 'start') void sim.start().then(() => say(`started ${sim.endpoint}`));
+      else if (cmd === 'cold') (sim.outOfLimits = true), say('cold');
+      else if (cmd === 'normal') (sim.outOfLimits = false), say('normal');
+    }
+  });
+  const quit = () => void sim.stop().then(() => process.exit(0));
+  process.stdin.on('end', quit);
+  process.on('SIGTERM', quit);
+  process.on('SIGINT', quit);
 }
