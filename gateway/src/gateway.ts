@@ -1,0 +1,142 @@
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import mqtt, { type MqttClient } from 'mqtt';
+import { deviceRoutes } from './devices/routes';
+import { createApiKeyVerifier } from './identity/api-keys';
+import { hashPassword, verifyPassword } from './identity/passwords';
+import { createAuthenticator, identityRoutes } from './identity/routes';
+import { createTokenIssuer } from './identity/tokens';
+import { memberRoutes } from './members/routes';
+import { partiesRoutes } from './parties/routes';
+import { createPartyVisibility } from './parties/visibility';
+import type { Config } from './platform/config';
+import { type DatabaseHandle, openDatabase } from './platform/db';
+import { createHttpApp } from './platform/http/app';
+import { createJobRunner } from './platform/jobs';
+import type { Logger } from './platform/logging';
+import { createMetrics } from './platform/metrics';
+import { type EmbeddedBroker, startEmbeddedBroker } from './platform/mqtt/broker';
+import { jwtSecret } from './platform/secrets';
+import { importRegions } from './regions/catalogue';
+import { regionRoutes } from './regions/routes';
+import { createRegionService } from './regions/service';
+import { skuRoutes } from './skus/routes';
+import { seedDemoData } from './demo/seed';
+
+export const VERSION = '0.1.0';
+
+export interface Gateway {
+  url: string;
+  mqttUrl: string;
+  database: DatabaseHandle;
+  broker: EmbeddedBroker | null;
+  demo: { seeded: boolean; counts: Record<string, number> } | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Composition root: builds every dependency from configuration, mounts the areas, starts listening.
+ * Embedded (no DATABASE_URL / MQTT_URL / REDIS_URL): PGlite, aedes, in-process jobs, one process.
+ */
+export async function startGateway(config: Config, log: Logger): Promise<Gateway> {
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch((err: unknown) => log.error({ err }, 'error while closing'));
+  };
+  try {
+    const database = await openDatabase({
+      url: config.database.url,
+      dataDir: config.database.url ? undefined : config.dataDir,
+      schema: config.database.schema,
+      poolSize: config.database.poolSize,
+    });
+    closers.push(() => database.close());
+    const { db } = database;
+    log.info({ driver: database.driver }, 'database ready');
+
+    const imported = await importRegions(db);
+    if (imported > 0) log.info({ regions: imported }, 'GB/T 2260 regions imported');
+    let demo: Gateway['demo'] = null;
+    if (config.demo.enabled) {
+      demo = await seedDemoData(db, { password: config.demo.password, hashPassword, log });
+    }
+
+    const metrics = createMetrics();
+    const jobs = createJobRunner({ redisUrl: config.redis.url, prefix: config.redis.prefix, registry: metrics.registry }, log);
+    await jobs.start();
+    closers.push(() => jobs.close());
+
+    let broker: EmbeddedBroker | null = null;
+    let mqttUrl = config.mqtt.url;
+    let mqttAuth = { username: config.mqtt.username, password: config.mqtt.password };
+    if (!mqttUrl) {
+      broker = await startEmbeddedBroker({
+        port: config.mqtt.port,
+        log,
+        async authenticateDevice(username, password) {
+          const row = await db
+            .selectFrom('devices')
+            .innerJoin('parties', 'parties.id', 'devices.site_id')
+            .select(['devices.code', 'devices.mqtt_password_hash', 'devices.status', 'parties.code as site_code'])
+            .where('devices.mqtt_username', '=', username)
+            .executeTakeFirst();
+          if (!row?.mqtt_password_hash || row.status !== 'active') return null;
+          return (await verifyPassword(row.mqtt_password_hash, password)) ? { deviceCode: row.code, siteCode: row.site_code } : null;
+        },
+      });
+      closers.push(() => broker!.close());
+      mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
+      mqttAuth = broker.internal;
+    }
+    const client: MqttClient = await mqtt.connectAsync(mqttUrl, {
+      clientId: `cradle-gateway-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+      ...(mqttAuth.username ? { username: mqttAuth.username, password: mqttAuth.password } : {}),
+      reconnectPeriod: 1000,
+      connectTimeout: 5000,
+    });
+    closers.push(() => client.endAsync());
+
+    const regions = await createRegionService(db);
+    const visibility = createPartyVisibility(db);
+    const tokens = createTokenIssuer(jwtSecret(config, log), config.auth.jwtTtlSeconds);
+    const identity = { db, tokens, loginRateLimit: config.auth.loginRateLimit, apiKeys: createApiKeyVerifier(db) };
+    const routes = [
+      ...identityRoutes(identity),
+      ...regionRoutes(regions),
+      ...skuRoutes({ db }),
+      ...partiesRoutes({ db, regions, visibility }),
+      ...deviceRoutes({ db }),
+      ...memberRoutes({ db }),
+    ];
+    const app = createHttpApp({
+      log,
+      metrics,
+      bodyLimit: config.http.bodyLimit,
+      routes,
+      authenticate: createAuthenticator(identity),
+      version: VERSION,
+      readiness: {
+        database: async () => {
+          await database.ping();
+          return { driver: database.driver };
+        },
+        broker: async () => {
+          if (!client.connected) throw new Error(`not connected to ${mqttUrl}`);
+          return { url: mqttUrl, embedded: broker !== null };
+        },
+        jobs: async () => ({ driver: config.redis.url ? 'bullmq' : 'in-process' }),
+      },
+    });
+    const server: http.Server = await new Promise((resolve, reject) => {
+      const s = app.listen(config.http.port, config.http.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    });
+    server.keepAliveTimeout = 65_000;
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.address() as AddressInfo).port;
+    const url = config.http.publicUrl ?? `http://localhost:${port}`;
+    return { url, mqttUrl, database, broker, demo, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
