@@ -45,7 +45,7 @@ async function main() {
       `    ${DEMO_ACCOUNTS.dealer.padEnd(14)} a first-tier dealer: its region and its downstream`,
       `    ${DEMO_ACCOUNTS.store.padEnd(14)} a store: its own store and members`,
     );
-    if (gateway.demo?.seeded) lines.push(`  Seeded: ${Object.entries(gateway.demo.counts).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+    if (gateway.demo?.seeded) lines.push(`  Seeded: ${Object.entries(gateway.demo.counts).filter(([, v]) => v > 0).map(([k, v]) => `${v} ${k}`).join(', ')}`);
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
 
