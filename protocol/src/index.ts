@@ -25,3 +25,8 @@ export * from './identity/serials';
 export * from './mqtt/source-id';
 export * from './mqtt/topics';
 export * from './mqtt/payloads';
+export * from './epcis/cbv';
+export * from './epcis/schemas';
+export * from './epcis/builders';
+export { eventHash, eventPreHashString, canonicalTime, contextNamespaces, type EventHashOptions, type EventHashProfile } from './epcis/event-hash';
+export { epcUriToCanonicalDigitalLink, constrainedCanonicalDigitalLink } from './epcis/epc-to-digital-link';

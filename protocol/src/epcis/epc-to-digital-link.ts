@@ -1,0 +1,79 @@
+import { gs1CheckDigit } from '../gs1/check-digit';
+import { GS1_CANONICAL_ORIGIN, encodeDigitalLinkValue, parseDigitalLink } from '../digital-link/digital-link';
+
+/**
+ * EPC URI → canonical GS1 Digital Link (EPC Tag Data Standard 2.0 §7 / CBV 2.0 §8.9 rule 17), for the schemes that
+ * carry GS1 keys. Returns undefined for anything else (left as-is by the event hash).
+ */
+export function epcUriToCanonicalDigitalLink(uri: string): string | undefined {
+  const m = /^urn:epc:(id|class|idpat):([a-z]+):(.*)$/.exec(uri);
+  if (!m) return undefined;
+  const [, kind, scheme, body = ''] = m;
+  const parts = body.split('.');
+  const [cp = '', ref = '', rest] = [parts[0], parts[1], parts.length > 2 ? parts.slice(2).join('.') : undefined];
+  const dl = (path: string) => `${GS1_CANONICAL_ORIGIN}${path}`;
+  const withCheck = (digits: string) => digits + gs1CheckDigit(digits);
+  const enc = (s: string) => {
+    try {
+      return encodeDigitalLinkValue(decodeURIComponent(s));
+    } catch {
+      return undefined;
+    }
+  };
+  if (!/^\d+$/.test(cp)) return undefined;
+  switch (`${kind}:${scheme}`) {
+    case 'id:sgtin':
+    case 'class:lgtin':
+    case 'idpat:sgtin': {
+      if (!/^\d+$/.test(ref) || cp.length + ref.length !== 13) return undefined;
+      const gtin = withCheck(ref[0] + cp + ref.slice(1));
+      if (kind === 'idpat' || rest === undefined || rest === '*') return dl(`/01/${gtin}`);
+      const v = enc(rest);
+      return v === undefined ? undefined : dl(`/01/${gtin}/${scheme === 'lgtin' ? '10' : '21'}/${v}`);
+    }
+    case 'id:sscc':
+      return /^\d+$/.test(ref) && cp.length + ref.length === 17 ? dl(`/00/${withCheck(ref[0] + cp + ref.slice(1))}`) : undefined;
+    case 'id:sgln': {
+      if (!/^\d*$/.test(ref) || cp.length + ref.length !== 12 || rest === undefined) return undefined;
+      const gln = withCheck(cp + ref);
+      const ext = enc(rest);
+      return ext === undefined ? undefined : dl(rest === '0' ? `/414/${gln}` : `/414/${gln}/254/${ext}`);
+    }
+    case 'id:pgln':
+      return cp.length + ref.length === 12 ? dl(`/417/${withCheck(cp + ref)}`) : undefined;
+    case 'id:grai': {
+      if (cp.length + ref.length !== 12 || rest === undefined) return undefined;
+      const v = enc(rest);
+      return v === undefined ? undefined : dl(`/8003/0${withCheck(cp + ref)}${v}`);
+    }
+    case 'id:giai': {
+      const v = enc(ref);
+      return v === undefined ? undefined : dl(`/8004/${cp}${v}`);
+    }
+    case 'id:gsrn':
+    case 'id:gsrnp':
+      return cp.length + ref.length === 17 ? dl(`/${scheme === 'gsrn' ? '8018' : '8017'}/${withCheck(cp + ref)}`) : undefined;
+    case 'id:gdti': {
+      if (cp.length + ref.length !== 12 || rest === undefined) return undefined;
+      const v = enc(rest);
+      return v === undefined ? undefined : dl(`/253/${withCheck(cp + ref)}${v}`);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Most fine-grained keys and qualifiers kept in the event hash's constrained canonical Digital Link (CBV 2.0 §8.9 rule 18). */
+const FINEST: readonly (readonly string[])[] = [['01', '21'], ['01', '10'], ['01', '235'], ['414', '254'], ['8006', '21'], ['8006', '10'], ['8010', '8011']];
+
+/** A Digital Link URI reduced to https://id.gs1.org, no query, finest identification only; undefined if not one. */
+export function constrainedCanonicalDigitalLink(uri: string): string | undefined {
+  const parsed = parseDigitalLink(uri, { checkAssociations: false });
+  if (!parsed.ok) return undefined;
+  const { primaryKey, qualifiers } = parsed.value;
+  const keep = FINEST.find(([key, q]) => key === primaryKey.ai && qualifiers.some((x) => x.ai === q));
+  let path = `/${primaryKey.ai}/${encodeDigitalLinkValue(primaryKey.value)}`;
+  const qual = keep && qualifiers.find((x) => x.ai === keep[1]);
+  if (qual) path += `/${qual.ai}/${encodeDigitalLinkValue(qual.value)}`;
+  return GS1_CANONICAL_ORIGIN + path;
+}

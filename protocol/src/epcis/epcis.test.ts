@@ -1,0 +1,157 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import {
+  buildAggregationEvent,
+  buildAssociationEvent,
+  buildEpcisDocument,
+  buildObjectEvent,
+  buildTransactionEvent,
+  buildTransformationEvent,
+  sensorElement,
+} from './builders';
+import { contextNamespaces, eventHash, eventPreHashString } from './event-hash';
+import { epcisDocumentSchema, epcisEventSchema, epcisQueryDocumentSchema, type EpcisEvent } from './schemas';
+
+const DATA = join(__dirname, '../../../../shared/data/epcis');
+const dataDir = [DATA, '/work/shared/data/epcis'].find((d) => {
+  try {
+    return readdirSync(d).length > 0;
+  } catch {
+    return false;
+  }
+}) as string;
+const examples = readdirSync(join(dataDir, 'examples')).filter((f) => f.endsWith('.jsonld')).sort();
+const load = (f: string) => JSON.parse(readFileSync(join(dataDir, 'examples', f), 'utf8')) as Record<string, any>;
+const eventsOf = (doc: Record<string, any>): Record<string, unknown>[] => doc.epcisBody?.eventList ?? doc.epcisBody?.queryResults?.resultsBody?.eventList ?? [];
+
+const ajv = new Ajv({ strict: false, allErrors: true });
+addFormats(ajv);
+const validateGs1 = ajv.compile(JSON.parse(readFileSync(join(dataDir, 'EPCIS-JSON-Schema.json'), 'utf8')));
+
+describe("GS1's EPCIS 2.0 example documents", () => {
+  it('are all present (the suite must not pass on an empty folder)', () => expect(examples.length).toBeGreaterThanOrEqual(40));
+
+  it.each(examples)('%s parses with our schemas', (f) => {
+    const doc = load(f);
+    const r = doc.type === 'EPCISQueryDocument' ? epcisQueryDocumentSchema.safeParse(doc) : epcisDocumentSchema.safeParse(doc);
+    expect(r.error?.issues ?? []).toEqual([]);
+    expect(eventsOf(doc).length).toBeGreaterThan(0);
+  });
+});
+
+const T = '2025-03-01T08:00:00.000Z';
+const can = (s: string) => `https://id.gs1.org/01/06901234567892/21/${s}`;
+const built: [string, { ok: boolean; value?: unknown; error?: unknown }][] = [
+  ['commissioning ObjectEvent with ILMD', buildObjectEvent({ eventTime: T, eventTimeZoneOffset: '+08:00', action: 'ADD', epcs: [can('A1'), can('A2')], bizStep: 'commissioning', disposition: 'active', readPoint: 'https://id.gs1.org/414/6901234567892/254/L1', ilmd: { 'cradle:batch': 'B2503' }, eventId: 'hash' })],
+  ['steriliser readings ObjectEvent', buildObjectEvent({ eventTime: T, eventTimeZoneOffset: '+08:00', action: 'OBSERVE', quantities: [{ epcClass: 'https://id.gs1.org/01/06901234567892/10/B2503', quantity: 1200, uom: 'KGM' }], bizStep: 'sensor_reporting', sensorElements: [sensorElement({ deviceId: 'urn:epc:id:giai:6901234.STER1', time: T, reports: [{ type: 'gs1:Temperature', value: 121.4, uom: 'CEL' }, { type: 'gs1:Temperature', minValue: 121.1, maxValue: 121.9, uom: 'CEL' }] })] })],
+  ['packing AggregationEvent', buildAggregationEvent({ eventTime: T, eventTimeZoneOffset: '+08:00', action: 'ADD', parentId: 'https://id.gs1.org/00/069012340000000424', childEpcs: [can('A1')], bizStep: 'packing', disposition: 'in_progress' })],
+  ['shipping TransactionEvent', buildTransactionEvent({ eventTime: T, eventTimeZoneOffset: '+08:00', action: 'ADD', epcs: ['https://id.gs1.org/00/069012340000000424'], bizTransactions: [{ type: 'po', id: 'urn:epcglobal:cbv:bt:6901234567892:SO-1' }], bizStep: 'shipping', disposition: 'in_transit', destinations: [{ type: 'owning_party', id: 'https://id.gs1.org/417/6901234567892' }] })],
+  ['blending TransformationEvent', buildTransformationEvent({ eventTime: T, eventTimeZoneOffset: '+08:00', inputQuantities: [{ epcClass: 'https://id.gs1.org/01/06901234567892/10/MILK1', quantity: 500, uom: 'KGM' }], outputEpcs: [can('A1')], bizStep: 'commissioning' })],
+  ['sensor AssociationEvent', buildAssociationEvent({ eventTime: T, eventTimeZoneOffset: '+08:00', action: 'ADD', parentId: 'https://id.gs1.org/00/069012340000000424', childEpcs: ['https://id.gs1.org/8004/6901234SENSOR1'], bizStep: 'installing' })],
+  ['correction with errorDeclaration', buildObjectEvent({ eventTime: T, eventTimeZoneOffset: '+08:00', action: 'OBSERVE', epcs: [can('A1')], bizStep: 'shipping', errorDeclaration: { declarationTime: '2025-03-02T00:00:00.000Z', reason: 'incorrect_data', correctiveEventIDs: ['urn:uuid:0195a1b2-0000-7000-8000-000000000001'] } })],
+];
+
+describe('EPCIS builders', () => {
+  it.each(built)('%s is valid against the GS1 EPCIS 2.0 JSON schema, inside a document and stand-alone', (_name, r) => {
+    expect(r.ok).toBe(true);
+    const event = r.value as EpcisEvent;
+    const doc = buildEpcisDocument([event], { creationDate: T, namespaces: { cradle: 'https://cradle.example/epcis/' } });
+    expect(doc.ok).toBe(true);
+    expect(validateGs1(doc.ok ? doc.value : null) ? [] : validateGs1.errors).toEqual([]);
+    expect(validateGs1({ '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld'], ...event }) ? [] : validateGs1.errors).toEqual([]);
+  });
+
+  it('returns an error value, not an exception, for invalid input', () => {
+    const r = buildObjectEvent({ eventTime: 'yesterday', eventTimeZoneOffset: '+8', action: 'ADD', epcs: [] });
+    expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_EVENT' } });
+    expect(!r.ok && r.error.issues.map((i) => i.path).sort()).toEqual(['eventTime', 'eventTimeZoneOffset']);
+  });
+
+  it('sets eventID to the event hash when asked, so a re-capture gets the same id', () => {
+    const a = built[0]?.[1].value as Record<string, unknown>;
+    expect(a.eventID).toBe(eventHash(a));
+  });
+});
+
+describe('EPCIS event hash', () => {
+  // eventIDs GS1 published in its EPCIS 2.0 example documents that our hash reproduces exactly (profile 'urn': the
+  // earlier rule set those ids were made with). Others in the folder are not reproduced: see docs/protocol.md.
+  const MATCHED: [string, number][] = [
+    ['AssociationEvent__AssociationEvent-a.jsonld', 0],
+    ['AssociationEvent__AssociationEvent-b.jsonld', 0],
+    ['AssociationEvent__AssociationEvent-c.jsonld', 0],
+    ['AssociationEvent__AssociationEvent-d.jsonld', 0],
+    ['AssociationEvent__AssociationEvent-e.jsonld', 0],
+    ['EPCISQueryDocument.jsonld', 0],
+    ['EPCISQueryDocument.jsonld', 1],
+    ['Example_9.6.1-ObjectEvent-with-pseudo-SBDH-headers.jsonld', 0],
+    ['Example_9.6.1-ObjectEvent-with-pseudo-SBDH-headers.jsonld', 1],
+    ['Example_9.6.1-ObjectEvent.jsonld', 0],
+    ['Example_9.6.1-ObjectEvent.jsonld', 1],
+    ['Example_9.6.2-ObjectEvent.jsonld', 0],
+    ['Example_9.6.3-AggregationEvent.jsonld', 0],
+    ['WithDigitalLinkID__Example_9.6.1-ObjectEventWithDigitalLink.jsonld', 1],
+    ['WithDigitalLinkID__Example_9.6.2-ObjectEventWithDigitalLink.jsonld', 0],
+    ['WithErrorDeclaration__Example_9.6.1-ObjectEvent-with-error-declaration.jsonld', 1],
+  ];
+  it.each(MATCHED)('reproduces the published eventID of %s event %i', (f, i) => {
+    const doc = load(f);
+    const e = eventsOf(doc)[i] as Record<string, unknown>;
+    expect(eventHash(e, { namespaces: contextNamespaces(doc['@context']), profile: 'urn' })).toBe(e.eventID);
+  });
+
+  it('matches the pre-hash layout of the reference implementation (fields in canonical order, lists sorted)', () => {
+    const e = eventsOf(load('Example_9.6.1-ObjectEvent.jsonld'))[0] as Record<string, unknown>;
+    expect(eventPreHashString(e)).toBe(
+      'eventType=ObjectEventeventTime=2005-04-04T02:33:31.116ZeventTimeZoneOffset=-06:00' +
+        'epcListepc=https://id.gs1.org/01/10614141073464/21/2017epc=https://id.gs1.org/01/10614141073464/21/2018' +
+        'action=OBSERVEbizStep=https://ref.gs1.org/cbv/BizStep-shippingdisposition=https://ref.gs1.org/cbv/Disp-in_transit' +
+        'readPointid=https://id.gs1.org/414/0614141073467/254/1234' +
+        'bizTransactionListbizTransaction=http://transaction.acme.com/po/12345678type=https://ref.gs1.org/cbv/BTT-po',
+    );
+  });
+
+  const base = built[0]?.[1].value as Record<string, unknown>;
+
+  it('is the same for differently-ordered JSON, another time zone notation, and without eventID/recordTime', () => {
+    const reordered = Object.fromEntries(Object.entries(base).reverse());
+    (reordered as Record<string, unknown>).epcList = [...(base.epcList as string[])].reverse();
+    const { eventID: _id, ...withoutId } = base;
+    const otherZone = { ...withoutId, eventTime: '2025-03-01T16:00:00+08:00', recordTime: '2025-03-01T16:00:05.000+08:00' };
+    expect(eventHash(reordered)).toBe(eventHash(base));
+    expect(eventHash(otherZone)).toBe(eventHash(base));
+  });
+
+  it('treats EPC URNs, Digital Links on custom hosts and CBV URNs as the same identifiers', () => {
+    const viaUrn = { ...base, epcList: ['urn:epc:id:sgtin:6901234.056789.A1', 'https://qr.brand.example/01/06901234567892/10/B1/21/A2?17=270101'], bizStep: 'urn:epcglobal:cbv:bizstep:commissioning', disposition: 'https://ref.gs1.org/cbv/Disp-active' };
+    expect(eventHash(viaUrn)).toBe(eventHash(base));
+  });
+
+  it('changes when any field changes', () => {
+    const h = eventHash(base);
+    const variants: Record<string, unknown>[] = [
+      { ...base, eventTime: '2025-03-01T08:00:00.001Z' },
+      { ...base, epcList: [can('A1')] },
+      { ...base, bizStep: 'receiving' },
+      { ...base, disposition: 'recalled' },
+      { ...base, action: 'OBSERVE' },
+      { ...base, ilmd: { 'cradle:batch': 'B2504' } },
+      { ...base, 'cradle:line': 'L2' },
+      { ...base, readPoint: { id: 'https://id.gs1.org/414/6901234567892/254/L2' } },
+    ];
+    for (const v of variants) expect(eventHash(v)).not.toBe(h);
+    expect(h).toMatch(/^ni:\/\/\/sha-256;[0-9a-f]{64}\?ver=CBV2\.0$/);
+  });
+
+  it('hashes every example event without throwing, and every one validates as an event', () => {
+    for (const f of examples) {
+      const doc = load(f);
+      for (const e of eventsOf(doc)) {
+        expect(eventHash(e, { namespaces: contextNamespaces(doc['@context']) })).toMatch(/^ni:/);
+        expect(epcisEventSchema.safeParse(e).success).toBe(true);
+      }
+    }
+  });
+});

@@ -1,0 +1,248 @@
+import { sha256 } from '@noble/hashes/sha256';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
+import { CBV_URN_PREFIXES, CBV_WEB_VOCABULARY } from './cbv';
+import { constrainedCanonicalDigitalLink, epcUriToCanonicalDigitalLink } from './epc-to-digital-link';
+
+/**
+ * GS1 EPCIS Event Hash ID (CBV 2.0 §8.9, reference: the "EPCIS event hash generator"): a canonical pre-hash string
+ * of the event's fields in a fixed order, values normalised (UTC times with ms, CBV web URIs, canonical Digital
+ * Links, sorted lists), hashed with SHA-256 into ni:///sha-256;{hex}?ver=CBV2.0. The same event captured twice, or
+ * serialised with its JSON keys in another order, gets the same id; eventID and recordTime are not part of it.
+ */
+
+type Json = unknown;
+type Namespaces = Readonly<Record<string, string>>;
+
+const STANDARD_FIELDS = new Set([
+  '@context', 'type', 'eventID', 'recordTime', 'eventTime', 'eventTimeZoneOffset', 'certificationInfo', 'errorDeclaration',
+  'epcList', 'parentID', 'inputEPCList', 'childEPCs', 'quantityList', 'childQuantityList', 'inputQuantityList',
+  'outputEPCList', 'outputQuantityList', 'action', 'transformationID', 'bizStep', 'disposition', 'persistentDisposition',
+  'readPoint', 'bizLocation', 'bizTransactionList', 'sourceList', 'destinationList', 'sensorElementList', 'ilmd',
+]);
+const QUANTITY_FIELDS = ['epcClass', 'quantity', 'uom'];
+const SENSOR_METADATA_FIELDS = ['time', 'startTime', 'endTime', 'deviceID', 'deviceMetadata', 'rawData', 'dataProcessingMethod', 'bizRules'];
+const SENSOR_REPORT_FIELDS = [
+  'type', 'exception', 'deviceID', 'deviceMetadata', 'rawData', 'dataProcessingMethod', 'time', 'microorganism',
+  'chemicalSubstance', 'value', 'component', 'stringValue', 'booleanValue', 'hexBinaryValue', 'uriValue', 'minValue',
+  'maxValue', 'meanValue', 'sDev', 'percRank', 'percValue', 'uom', 'coordinateReferenceSystem',
+];
+/** CURIE prefixes every EPCIS 2.0 context defines (CBV 2.0 §8.9 rule 15). */
+const DEFAULT_NAMESPACES: Namespaces = { gs1: 'https://gs1.org/voc/', epcis: 'https://ref.gs1.org/epcis/', cbv: 'https://ref.gs1.org/cbv/' };
+
+/** UTC with milliseconds and "Z" (rules 8 and 9); unparseable text is left as it is. */
+export function canonicalTime(value: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?$/i.exec(value.trim());
+  if (!m) return value.trim();
+  const ms = Date.parse(`${m[1]}.${(m[2] ?? '').padEnd(3, '0').slice(0, 3)}${m[3] ?? 'Z'}`);
+  return Number.isNaN(ms) ? value.trim() : new Date(ms).toISOString();
+}
+
+function canonicalNumber(n: number): string {
+  return Number.isInteger(n) ? BigInt(n).toString() : String(n);
+}
+
+/**
+ * 'cbv-2.0' (default) follows CBV 2.0 §8.9 as published: CBV web URIs and canonical Digital Links. 'urn' is the
+ * earlier rule set the GS1 EPCIS 2.0 example documents' eventIDs were computed with: bare CBV words expanded to
+ * urn:epcglobal:cbv:... and EPC URIs kept as URNs. Use it only to check ids made that way.
+ */
+export type EventHashProfile = 'cbv-2.0' | 'urn';
+
+let profile: EventHashProfile = 'cbv-2.0';
+
+const URN_VOCABULARY: Readonly<Record<string, string>> = Object.fromEntries(CBV_URN_PREFIXES.map(([urn, web]) => [web, urn]));
+
+/** Value normalisation shared by every field: trim, CBV URN → web URI, numbers without trailing zeros, EPC → DL. */
+function canonicalValue(value: Json): string {
+  if (typeof value === 'number') return canonicalNumber(value);
+  if (typeof value === 'boolean') return String(value);
+  let text = String(value).trim();
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return canonicalNumber(Number(text));
+  if (profile === 'urn') return text;
+  for (const [urn, web] of CBV_URN_PREFIXES) if (text.startsWith(urn)) text = web + text.slice(urn.length);
+  if (text.startsWith('urn:epc:')) return epcUriToCanonicalDigitalLink(text) ?? text;
+  if (/^https?:\/\//i.test(text)) return constrainedCanonicalDigitalLink(text) ?? text;
+  return text;
+}
+
+/** Bare CBV words (JSON-LD form) expanded to their web URI (rule 16); other values canonicalised as usual. */
+function vocabulary(prefix: string, value: Json): string {
+  const text = String(value).trim();
+  if (!/^[a-z_]+$/.test(text)) return canonicalValue(text);
+  return (profile === 'urn' ? (URN_VOCABULARY[prefix] ?? prefix) : prefix) + text;
+}
+
+function expandName(key: string, ns: Namespaces): string {
+  const colon = key.indexOf(':');
+  if (colon > 0 && !key.includes('://')) {
+    const base = ns[key.slice(0, colon)];
+    if (base !== undefined) return profile === 'urn' ? base + key.slice(colon + 1) : `{${base}}${key.slice(colon + 1)}`;
+  }
+  return key;
+}
+
+function expandCurie(value: string, ns: Namespaces): string {
+  const colon = value.indexOf(':');
+  if (colon > 0 && !value.includes('://')) {
+    const base = ns[value.slice(0, colon)];
+    if (base !== undefined) return base + value.slice(colon + 1);
+  }
+  return value;
+}
+
+/** User extensions and ILMD (rules 19-21): {namespace}name=value, nested, each level sorted. */
+function extensionStrings(obj: Record<string, Json>, skip: ReadonlySet<string>, ns: Namespaces): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(obj)) {
+    if (skip.has(key) || key.startsWith('@')) continue;
+    const name = expandName(key, ns);
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (v !== null && typeof v === 'object') {
+        out.push(name + extensionStrings(v as Record<string, Json>, new Set(), ns).join(''));
+      } else if (v !== null && v !== undefined) {
+        const text = canonicalValue(v);
+        out.push(text === '' ? name : `${name}=${text}`);
+      }
+    }
+  }
+  return out.sort();
+}
+
+function orderedFields(obj: Record<string, Json>, fields: readonly string[], ns: Namespaces, sensor = false): string {
+  let s = '';
+  for (const f of fields) {
+    const v = obj[f];
+    if (v === undefined || v === null || v === '') continue;
+    const text = /time$/i.test(f) ? canonicalTime(String(v)) : sensor && f === 'type' ? vocabulary('https://gs1.org/voc/', expandCurie(String(v), ns)) : canonicalValue(typeof v === 'string' ? expandCurie(v, ns) : v);
+    s += `${f}=${text}`;
+  }
+  return s + extensionStrings(obj, new Set(fields), ns).join('');
+}
+
+function list(name: string, items: readonly string[]): string {
+  const present = items.filter((x) => x !== '');
+  return present.length === 0 ? '' : name + [...present].sort().join('');
+}
+
+function asArray(v: Json): Json[] {
+  return Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+}
+
+function asObject(v: Json): Record<string, Json> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, Json>) : {};
+}
+
+/** Namespace prefixes declared in a JSON-LD @context (strings are remote contexts and are not fetched). */
+export function contextNamespaces(context: Json): Record<string, string> {
+  const ns: Record<string, string> = { ...DEFAULT_NAMESPACES };
+  for (const entry of asArray(context)) {
+    for (const [k, v] of Object.entries(asObject(entry))) if (typeof v === 'string') ns[k] = v;
+  }
+  return ns;
+}
+
+export interface EventHashOptions {
+  /** Namespaces of the enclosing document's @context, for events taken out of a document. */
+  readonly namespaces?: Readonly<Record<string, string>>;
+  /** Normalisation rule set; default 'cbv-2.0'. */
+  readonly profile?: EventHashProfile;
+}
+
+/** The canonical pre-hash string of an EPCIS 2.0 JSON-LD event. */
+export function eventPreHashString(event: Readonly<Record<string, unknown>>, opts: EventHashOptions = {}): string {
+  // Synchronous and single-threaded: the profile is set for this call only and restored before returning.
+  const previous = profile;
+  profile = opts.profile ?? 'cbv-2.0';
+  try {
+    return preHash(event, opts);
+  } finally {
+    profile = previous;
+  }
+}
+
+function preHash(event: Readonly<Record<string, unknown>>, opts: EventHashOptions): string {
+  const e = event as Record<string, Json>;
+  const ns: Namespaces = { ...DEFAULT_NAMESPACES, ...opts.namespaces, ...contextNamespaces(e['@context']) };
+  const parts: string[] = [`eventType=${String(e.type ?? '')}`];
+  const field = (name: string, text: string | undefined) => {
+    if (text !== undefined && text !== '') parts.push(`${name}=${text}`);
+  };
+  const value = (name: string) => (e[name] === undefined || e[name] === null ? undefined : canonicalValue(e[name]));
+  const epcs = (name: string) => parts.push(list(name, asArray(e[name]).map((x) => `epc=${canonicalValue(x)}`)));
+  const quantities = (name: string) =>
+    parts.push(list(name, asArray(e[name]).map((q) => `quantityElement${orderedFields(asObject(q), QUANTITY_FIELDS, ns)}`)));
+
+  field('eventTime', e.eventTime === undefined ? undefined : canonicalTime(String(e.eventTime)));
+  field('eventTimeZoneOffset', e.eventTimeZoneOffset === undefined ? undefined : String(e.eventTimeZoneOffset).trim());
+  if (e.errorDeclaration !== undefined) {
+    const d = asObject(e.errorDeclaration);
+    let s = 'errorDeclaration';
+    if (d.declarationTime !== undefined) s += `declarationTime=${canonicalTime(String(d.declarationTime))}`;
+    if (d.reason !== undefined) s += `reason=${vocabulary(CBV_WEB_VOCABULARY.errorReason, d.reason)}`;
+    s += list('correctiveEventIDs', asArray(d.correctiveEventIDs).map((id) => `correctiveEventID=${canonicalValue(id)}`));
+    s += extensionStrings(d, new Set(['declarationTime', 'reason', 'correctiveEventIDs']), ns).join('');
+    parts.push(s);
+  }
+  epcs('epcList');
+  field('parentID', value('parentID'));
+  epcs('inputEPCList');
+  epcs('childEPCs');
+  quantities('quantityList');
+  quantities('childQuantityList');
+  quantities('inputQuantityList');
+  epcs('outputEPCList');
+  quantities('outputQuantityList');
+  field('action', value('action'));
+  field('transformationID', value('transformationID'));
+  field('bizStep', e.bizStep === undefined ? undefined : vocabulary(CBV_WEB_VOCABULARY.bizStep, e.bizStep));
+  field('disposition', e.disposition === undefined ? undefined : vocabulary(CBV_WEB_VOCABULARY.disposition, e.disposition));
+  if (e.persistentDisposition !== undefined) {
+    const p = asObject(e.persistentDisposition);
+    const set = asArray(p.set).map((x) => `set=${vocabulary(CBV_WEB_VOCABULARY.disposition, x)}`).sort();
+    const unset = asArray(p.unset).map((x) => `unset=${vocabulary(CBV_WEB_VOCABULARY.disposition, x)}`).sort();
+    parts.push(`persistentDisposition${set.join('')}${unset.join('')}`);
+  }
+  for (const loc of ['readPoint', 'bizLocation']) {
+    if (e[loc] !== undefined) parts.push(loc + orderedFields(asObject(e[loc]), ['id'], ns));
+  }
+  parts.push(
+    list(
+      'bizTransactionList',
+      asArray(e.bizTransactionList).map((b) => {
+        const o = asObject(b);
+        return `bizTransaction=${canonicalValue(o.bizTransaction)}${o.type === undefined ? '' : `type=${vocabulary(CBV_WEB_VOCABULARY.bizTransactionType, o.type)}`}`;
+      }),
+    ),
+  );
+  for (const [listName, item] of [['sourceList', 'source'], ['destinationList', 'destination']] as const) {
+    parts.push(
+      list(
+        listName,
+        asArray(e[listName]).map((x) => {
+          const o = asObject(x);
+          return `${item}=${canonicalValue(o[item])}${o.type === undefined ? '' : `type=${vocabulary(CBV_WEB_VOCABULARY.sourceDestinationType, o.type)}`}`;
+        }),
+      ),
+    );
+  }
+  parts.push(
+    list(
+      'sensorElementList',
+      asArray(e.sensorElementList).map((x) => {
+        const el = asObject(x);
+        let s = 'sensorElement';
+        if (el.sensorMetadata !== undefined) s += `sensorMetadata${orderedFields(asObject(el.sensorMetadata), SENSOR_METADATA_FIELDS, ns)}`;
+        s += asArray(el.sensorReport).map((r) => `sensorReport${orderedFields(asObject(r), SENSOR_REPORT_FIELDS, ns, true)}`).sort().join('');
+        return s + extensionStrings(el, new Set(['sensorMetadata', 'sensorReport']), ns).join('');
+      }),
+    ),
+  );
+  if (e.ilmd !== undefined) parts.push(list('ilmd', extensionStrings(asObject(e.ilmd), new Set(), ns)));
+  parts.push(...extensionStrings(e, STANDARD_FIELDS, ns));
+  return parts.join('');
+}
+
+/** The GS1 EPCIS Event Hash ID of an event: ni:///sha-256;{hex}?ver=CBV2.0. */
+export function eventHash(event: Readonly<Record<string, unknown>>, opts: EventHashOptions = {}): string {
+  return `ni:///sha-256;${bytesToHex(sha256(utf8ToBytes(eventPreHashString(event, opts))))}?ver=CBV2.0`;
+}
