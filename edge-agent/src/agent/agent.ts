@@ -67,7 +67,7 @@ export class EdgeAgent {
     this.server = await this.listen();
     const client = connectBroker(c.mqtt, `cradle-edge-${c.siteId}-${c.deviceId}`, {
       topic: topicFor(c.siteId, c.deviceId, 'status'),
-      payload: () => this.statusPayload({ state: 'offline', detail: 'connection lost' }),
+      payload: () => this.statusPayload({ state: 'offline', detail: { reason: 'connection lost' } }),
     });
     this.client = client;
     this.publisher = new OutboxPublisher(this.outbox, client, { inflight: c.outbox.inflight, replayPerSecond: c.outbox.replayPerSecond, clock: this.clock });
@@ -118,7 +118,7 @@ export class EdgeAgent {
     const client = this.client;
     if (client?.connected) {
       await client
-        .publishAsync(topicFor(this.config.siteId, this.config.deviceId, 'status'), this.statusPayload({ state: 'offline', detail: 'stopped' }), { qos: 1, retain: true })
+        .publishAsync(topicFor(this.config.siteId, this.config.deviceId, 'status'), this.statusPayload({ state: 'offline', detail: { reason: 'stopped' } }), { qos: 1, retain: true })
         .catch(() => undefined);
     }
     this.publisher?.stop();
@@ -194,7 +194,7 @@ export class EdgeAgent {
   private statusPayload(body: StatusBody): string {
     const now = this.clock();
     const { siteId, deviceId } = this.config;
-    return JSON.stringify({ v: 1, id: newSourceId(now), deviceId, siteId, seq: this.outbox.lastSequence, ts: new Date(now).toISOString(), ...body });
+    return JSON.stringify({ v: 1, id: newSourceId(now), deviceId, siteId, seq: Math.max(1, this.outbox.lastSequence), ts: new Date(now).toISOString(), ...body });
   }
 
   private onCommand(payload: Buffer): void {

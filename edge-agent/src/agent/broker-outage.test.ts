@@ -67,6 +67,7 @@ describe('edge agent when the broker goes away during 100 scans/s', () => {
     // The outage really happened while reads were being made, and the outbox emptied afterwards.
     expect(backlog).toBeGreaterThan(0);
     expect(receiver.all.length).toBeGreaterThan(whileDown);
+    expect(receiver.invalid()).toEqual([]);
     await waitFor('outbox empty', () => agent.outbox.depth === 0);
   }, 60_000);
 });

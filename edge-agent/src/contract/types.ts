@@ -17,7 +17,9 @@ export interface ParsedScan {
   batch?: string | undefined;
   expiry?: string | undefined;
   sscc?: string | undefined;
-  [ai: string]: unknown;
+  gln?: string | undefined;
+  /** Every AI read → value. */
+  elements: Record<string, string>;
 }
 
 export interface ScanContext {
@@ -46,7 +48,7 @@ export type Quality = 'good' | 'uncertain' | 'bad';
 export interface ReadingBody {
   source: string;
   name: string;
-  value: number | boolean | string | null;
+  value: number;
   unit: string;
   quality: Quality;
   sourceTime?: string | undefined;
@@ -64,7 +66,7 @@ export interface ProductionBody {
 
 export interface StatusBody {
   state: 'online' | 'offline' | 'degraded';
-  detail?: unknown;
+  detail?: Record<string, unknown> | undefined;
 }
 
 export type UpBody =
@@ -78,12 +80,9 @@ export type ScanParse =
   | {
       ok: true;
       value: {
-        symbology?: string | undefined;
-        elements?: unknown;
+        symbology: string;
+        parsed: ParsedScan;
         gtin?: string | undefined;
-        serial?: string | undefined;
-        batch?: string | undefined;
-        expiry?: string | undefined;
         sscc?: string | undefined;
         digitalLink?: string | undefined;
       };

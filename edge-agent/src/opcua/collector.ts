@@ -138,7 +138,7 @@ export class OpcuaCollector extends EventEmitter<CollectorEvents> {
       TimestampsToReturn.Both,
     );
     mi.on('changed', (dv: DataValue) => this.emit('reading', this.toReading(item, dv)));
-    mi.on('err', (msg: string) => this.emit('reading', this.badReading(item, `monitored item: ${msg}`)));
+    mi.on('err', (msg: string) => this.emitBad(item, `monitored item: ${msg}`));
   }
 
   private monitorBatch(sub: ClientSubscription, nodeId: string): void {
@@ -158,8 +158,10 @@ export class OpcuaCollector extends EventEmitter<CollectorEvents> {
 
   private toReading(item: OpcuaConfig['items'][number], dv: DataValue): ReadingBody {
     const raw: unknown = dv.value?.value;
-    const value = typeof raw === 'number' || typeof raw === 'boolean' || typeof raw === 'string' ? raw : raw == null ? null : String(raw);
-    const quality: Quality = dv.statusCode.isGood() ? 'good' : dv.statusCode.isBad() ? 'bad' : 'uncertain';
+    // The contract's readings are numeric (a boolean interlock reads as 0/1); anything else reads as bad.
+    const num = typeof raw === 'number' ? raw : typeof raw === 'boolean' ? Number(raw) : Number.NaN;
+    const value = Number.isFinite(num) ? num : (this.latest.get(item.name) as number | undefined) ?? 0;
+    const quality: Quality = !Number.isFinite(num) || dv.statusCode.isBad() ? 'bad' : dv.statusCode.isGood() ? 'good' : 'uncertain';
     const body: ReadingBody = {
       source: this.config.id,
       name: item.name,
@@ -169,7 +171,7 @@ export class OpcuaCollector extends EventEmitter<CollectorEvents> {
       sourceTime: dv.sourceTimestamp ? dv.sourceTimestamp.toISOString() : undefined,
       batch: this.batches.batchOf(this.config.line)?.batch,
     };
-    this.latest.set(item.name, value);
+    if (Number.isFinite(num)) this.latest.set(item.name, num);
     const gate = item.limitsWhile;
     const gateOpen = !gate || Number(this.latest.get(gate.name)) > gate.above;
     if (item.limits) {
@@ -182,22 +184,33 @@ export class OpcuaCollector extends EventEmitter<CollectorEvents> {
     return body;
   }
 
-  private badReading(item: OpcuaConfig['items'][number], _why: string): ReadingBody {
+  /**
+   * The gap marker. The contract's reading value is a finite number, so a "bad" reading carries the last value
+   * seen (as OPC UA servers do with Bad_NoCommunication), without a source time; none is sent for an item never read.
+   */
+  private badReading(item: OpcuaConfig['items'][number], _why: string): ReadingBody | undefined {
+    const last = this.latest.get(item.name);
+    if (typeof last !== 'number') return undefined;
     return {
       source: this.config.id,
       name: item.name,
-      value: null,
+      value: last,
       unit: item.unit,
       quality: 'bad',
       batch: this.batches.batchOf(this.config.line)?.batch,
     };
   }
 
+  private emitBad(item: OpcuaConfig['items'][number], why: string): void {
+    const r = this.badReading(item, why);
+    if (r) this.emit('reading', r);
+  }
+
   private async lost(attempt: number, why: string): Promise<void> {
     if (attempt !== this.attempt || this.stopped) return;
     this.attempt += 1; // later events of this client are stale
     const wasConnected = this.current === 'connected';
-    if (wasConnected) for (const item of this.config.items) this.emit('reading', this.badReading(item, why));
+    if (wasConnected) for (const item of this.config.items) this.emitBad(item, why);
     this.setState('disconnected', why);
     await this.teardown();
     if (this.stopped) return;

@@ -30,30 +30,31 @@ export class ReadHandler {
     const { raw } = read;
     if (read.kind === 'repeat' || read.kind === 'empty') return { channel: 'none', why: read.kind };
     if (read.kind === 'no_read') {
-      return { channel: 'reject', body: { scannerId, raw, code: 'NO_READ', message: 'scanner reported no read' } };
+      // protocol/ words the reason; the filter already knows this scanner's own no-read strings.
+      const r = parseScan(raw, [raw]);
+      const error = r.ok ? { code: 'NO_READ', message: 'The scanner reported no read.' } : r.error;
+      return { channel: 'reject', body: { scannerId, raw, code: error.code, message: error.message } };
     }
     if (this.closeCodes.has(raw)) {
       // Published with what is still open after the close, so the gateway can follow the context by seq alone.
       this.contexts.closeInnermost(scanner.line);
-      return { channel: 'scan', body: { scannerId, raw, parsed: {}, context: this.contexts.get(scanner.line) } };
+      return { channel: 'scan', body: { scannerId, raw, parsed: { elements: {} }, context: this.contexts.get(scanner.line) } };
     }
     if (this.orderRe.test(raw)) {
       this.contexts.openOrder(scanner.line, raw);
-      return { channel: 'scan', body: { scannerId, raw, parsed: {}, context: { orderId: raw } } };
+      return { channel: 'scan', body: { scannerId, raw, parsed: { elements: {} }, context: { orderId: raw } } };
     }
     const r = parseScan(raw);
     if (!r.ok) return { channel: 'reject', body: { scannerId, raw, code: r.error.code, message: r.error.message } };
     const v = r.value;
     if (scanner.role === 'context' && v.sscc && !v.gtin) this.contexts.openPallet(scanner.line, v.sscc);
-    const parsed: ScanBody['parsed'] = {};
-    for (const k of ['gtin', 'serial', 'batch', 'expiry', 'sscc'] as const) if (v[k] !== undefined) parsed[k] = v[k];
     return {
       channel: 'scan',
       body: {
         scannerId,
         raw,
         symbology: v.symbology,
-        parsed,
+        parsed: v.parsed,
         digitalLink: v.digitalLink,
         context: this.contexts.get(scanner.line),
       },

@@ -53,7 +53,7 @@ describe('read handling and dispatch context', () => {
     const contexts = new LineContexts();
     return { contexts, h: new ReadHandler({ orderPattern: '^ORD-[0-9]+$', closeCodes: ['CLOSE'] }, contexts) };
   };
-  const item = { id: 'conv', line: 'dock', role: 'item' as const };
+  const item: { id: string; line: string; role: 'item' | 'context' } = { id: 'conv', line: 'dock', role: 'item' };
   const handheld = { id: 'hand', line: 'dock', role: 'context' as const };
   const read = (raw: string) => ({ kind: 'read' as const, raw });
 

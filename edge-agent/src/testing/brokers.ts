@@ -2,6 +2,7 @@
 import * as net from 'node:net';
 import { createBroker } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
+import { validateUp, type UpChannel } from '../contract';
 
 /** An embedded aedes broker that can be stopped and restarted on the same port, keeping its sessions. */
 export class EmbeddedBroker {
@@ -76,6 +77,15 @@ export class Receiver {
       if (seen.has(m.payload.id)) return false;
       seen.add(m.payload.id);
       return true;
+    });
+  }
+
+  /** Deliveries that do not match protocol/'s schema for their channel, with the reason. */
+  invalid(): string[] {
+    return this.all.flatMap((m) => {
+      const channel = m.topic.split('/').pop() as UpChannel;
+      const r = validateUp(channel, JSON.stringify(m.payload));
+      return r.ok ? [] : [`${m.topic}: ${r.message}`];
     });
   }
 
