@@ -94,7 +94,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       reconnectPeriod: 1000,
       connectTimeout: 5000,
     });
-    closers.push(() => client.endAsync());
+    closers.push(() => client.endAsync(true));
 
     const regions = await createRegionService(db);
     const visibility = createPartyVisibility(db);

@@ -95,12 +95,13 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   });
   const port = (server.address() as net.AddressInfo).port;
   opts.log.info({ port }, 'embedded MQTT broker listening');
+  let closing: Promise<void> | undefined;
   return {
     port,
     internal,
     close: () =>
-      new Promise<void>((resolve) => {
+      (closing ??= new Promise<void>((resolve) => {
         aedes.close(() => server.close(() => resolve()));
-      }),
+      })),
   };
 }
