@@ -36,6 +36,10 @@ describe('formatting', () => {
     expect(formatNumber(4.321)).toBe('4.32');
     expect(formatNumber(Number.NaN)).toBe('NaN');
   });
+  it('shows whole numbers whole', () => {
+    expect(formatNumber(0)).toBe('0');
+    expect(formatNumber(16)).toBe('16');
+  });
   it('shows a row with value, baseline, ratio, target and a cross for a missed target', () => {
     expect(resultRow(throughput)).toEqual([
       'master-data read [pglite]',
