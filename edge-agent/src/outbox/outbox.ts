@@ -66,6 +66,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   private fsyncTimer: NodeJS.Timeout | undefined;
   private cursorTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private unwritten: Buffer[] = [];
   readonly droppedTotal: Record<DropReason, number> = { rejected_new: 0, dropped_oldest: 0 };
 
   private constructor(private readonly opts: OutboxOptions) {
@@ -119,7 +120,9 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     const full = seg !== undefined && seg.bytes > 0 && seg.bytes + buf.length > this.segmentBytes;
     // After a power cut in batched mode the cursor may name seqs that never reached disk: start a fresh segment.
     if (!seg || full || seg.firstSeq + seg.offsets.length !== seq) seg = this.rotate(seq);
-    writeAll(seg.fd, buf, seg.bytes);
+    // Batched mode gathers the group in memory and writes it with one writev at the group commit.
+    if (this.opts.fsync.mode === 'always') writeAll(seg.fd, buf, seg.bytes);
+    else this.unwritten.push(buf);
     seg.offsets.push(seg.bytes);
     seg.bytes += buf.length;
     this.totalBytes += buf.length;
@@ -175,7 +178,10 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     this.fsyncTimer = undefined;
     if (this.durable === this.lastSeq) return;
     const seg = this.active();
-    if (seg) fs.fdatasyncSync(seg.fd);
+    if (seg) {
+      this.writeUnwritten(seg);
+      fs.fdatasyncSync(seg.fd);
+    }
     this.durable = this.lastSeq;
     this.emit('durable', this.durable);
   }
@@ -189,6 +195,14 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     if (this.cursorTimer) clearTimeout(this.cursorTimer);
     for (const s of this.segments) fs.closeSync(s.fd);
     this.segments.length = 0;
+  }
+
+  private writeUnwritten(seg: Segment): void {
+    if (this.unwritten.length === 0) return;
+    const all = this.unwritten.length === 1 ? this.unwritten[0]! : Buffer.concat(this.unwritten);
+    this.unwritten = [];
+    // The segment's file is opened for append: the group lands at its end, where its offsets say.
+    writeAll(seg.fd, all, 0);
   }
 
   private active(): Segment | undefined {
@@ -211,6 +225,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   private rotate(firstSeq: number): Segment {
     const prev = this.active();
     if (prev && this.durable < this.lastSeq) {
+      this.writeUnwritten(prev);
       fs.fdatasyncSync(prev.fd);
       this.durable = this.lastSeq;
       this.emit('durable', this.durable);
