@@ -10,14 +10,23 @@ export const SCOPES = {
   'members:read': 'Read member (consumer household) data',
   'members:write': 'Register members',
   'identity:admin': 'Manage users and API keys',
+  'authorisations:read': "Read dealers' authorised regions",
+  'authorisations:write': 'Grant and end authorised regions',
+  'holds:read': 'Read cross-region holds',
+  'holds:write': 'Check delivery addresses, place and decide cross-region holds',
+  'pricing:read': 'Read regional price tables',
+  'pricing:write': 'Set price rules, base prices and regional overrides',
+  'alerts:read': 'Read diversion, clone and counterfeit alerts',
+  'alerts:write': 'Work alerts, diversion rules, quiet lists and webhooks',
+  'scans:submit': 'Submit downstream scans for diversion and clone checks',
 } as const;
 
 export type Scope = keyof typeof SCOPES;
 
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   hq: Object.keys(SCOPES) as Scope[],
-  dealer: ['masterdata:read'],
-  store: ['masterdata:read', 'members:read', 'members:write'],
+  dealer: ['masterdata:read', 'authorisations:read', 'holds:read', 'pricing:read', 'alerts:read'],
+  store: ['masterdata:read', 'members:read', 'members:write', 'pricing:read'],
 };
 
 export const isScope = (s: string): s is Scope => s in SCOPES;

@@ -1,5 +1,8 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as m001 from './migrations/001_master_data';
+import * as m003 from './migrations/003_stock';
+import * as m003x from './migrations/003x_connectors';
+import * as m004 from './migrations/004_region_control';
 
 /**
  * Migrations are plain, ordered, forward-only modules listed here (a static list, so bundlers and tsx
@@ -7,6 +10,9 @@ import * as m001 from './migrations/001_master_data';
  */
 export const migrations: Record<string, Migration> = {
   '001_master_data': m001,
+  '003_stock': m003,
+  '003x_connectors': m003x,
+  '004_region_control': m004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

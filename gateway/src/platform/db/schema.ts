@@ -115,6 +115,386 @@ export interface AuditLogTable {
   detail: Json;
 }
 
+// Region control (migration 004_region_control): authorisations, holds, prices, diversion alerts.
+type Numeric = ColumnType<string, string | number, string | number>;
+
+export interface RegionAuthorisationsTable {
+  id: Generated<string>;
+  dealer_id: string;
+  region_code: string;
+  valid_from: Timestamp;
+  valid_to: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  shared: ColumnType<boolean, boolean | undefined, boolean>;
+  version: number;
+  note: string | null;
+  created_by: string;
+  created_at: Timestamp;
+  ended_by: string | null;
+  ended_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface RegionHoldsTable {
+  id: Generated<string>;
+  kind: 'order' | 'transfer';
+  reference: string;
+  dealer_id: string;
+  delivery_region_code: string;
+  reason: string;
+  status: ColumnType<'held' | 'approved' | 'rejected', 'held' | 'approved' | 'rejected' | undefined>;
+  requested_at: Timestamp;
+  decided_by: string | null;
+  decided_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  decision_note: string | null;
+}
+
+export interface PriceRuleSetsTable {
+  id: Generated<string>;
+  effective_from: ColumnType<string, string, string>;
+  rules: Json;
+  note: string | null;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface SkuBasePricesTable {
+  sku_id: string;
+  effective_from: ColumnType<string, string, string>;
+  price_cny: Numeric;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface PriceOverridesTable {
+  id: Generated<string>;
+  region_code: string;
+  sku_id: string;
+  channel_level: 'retail' | 'first_tier' | 'second_tier' | 'store';
+  effective_from: ColumnType<string, string, string>;
+  price_cny: ColumnType<string | null, string | number | null, string | number | null>;
+  reason: string;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface DiversionSettingsTable {
+  id: ColumnType<number, number | undefined, number>;
+  rules: Json;
+  updated_by: string;
+  updated_at: Timestamp;
+}
+
+export interface DiversionQuietRulesTable {
+  id: Generated<string>;
+  dealer_id: string | null;
+  region_code: string;
+  batch: string | null;
+  gtin: string | null;
+  valid_from: Timestamp;
+  valid_to: Timestamp;
+  reason: string;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export type AlertKind = 'diversion' | 'clone-velocity' | 'clone-excess-scans' | 'counterfeit-unissued' | 'decommissioned-scan';
+export type AlertStatus = 'watching' | 'open' | 'investigating' | 'confirmed' | 'dismissed';
+
+export interface DiversionAlertsTable {
+  id: Generated<string>;
+  kind: AlertKind;
+  key: string;
+  status: ColumnType<AlertStatus, AlertStatus | undefined, AlertStatus>;
+  source_dealer_id: string | null;
+  victim_dealer_id: string | null;
+  found_region_code: string | null;
+  batch: string | null;
+  gtin: string | null;
+  code: string | null;
+  dispatch_order_id: string | null;
+  distance_km: number | null;
+  item_count: ColumnType<number, number | undefined, number>;
+  scan_count: ColumnType<number, number | undefined, number>;
+  evidence_weight: ColumnType<number, number | undefined, number>;
+  first_evidence_at: Timestamp;
+  latest_evidence_at: Timestamp;
+  opened_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  assignee: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DiversionEvidenceTable {
+  event_id: string;
+  alert_id: string;
+  code: string;
+  gtin: string | null;
+  batch: string | null;
+  serial: string | null;
+  sscc: string | null;
+  biz_step: string;
+  source: string;
+  event_time: Timestamp;
+  region_code: string | null;
+  located_by: string | null;
+  lat: number | null;
+  lng: number | null;
+  scanning_party_id: string | null;
+  device_id: string | null;
+  item_count: number;
+  weight: number;
+  shipped_to_dealer_id: string | null;
+  dispatch_order_id: string | null;
+  shipped_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  distance_km: number | null;
+  recorded_at: Timestamp;
+}
+
+export interface ConsumerScansTable {
+  event_id: string;
+  code: string;
+  event_time: Timestamp;
+  region_code: string | null;
+  lat: number | null;
+  lng: number | null;
+}
+
+export interface DiversionAlertNotesTable {
+  id: Generated<string>;
+  alert_id: string;
+  at: Timestamp;
+  author: string;
+  from_status: string | null;
+  to_status: string | null;
+  assignee: string | null;
+  text: string | null;
+}
+
+export interface AlertWebhooksTable {
+  id: Generated<string>;
+  url: string;
+  secret: string;
+  kinds: string[];
+  active: ColumnType<boolean, boolean | undefined, boolean>;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface DealerComplianceRecordsTable {
+  id: Generated<string>;
+  dealer_id: string;
+  alert_id: string;
+  kind: string;
+  item_count: number;
+  points: number;
+  confirmed_by: string;
+  confirmed_at: Timestamp;
+}
+
+export interface DiversionFeedCursorsTable {
+  name: string;
+  position: string;
+  updated_at: Timestamp;
+}
+
+type DateString = ColumnType<string, string, string>;
+
+export interface StockReconciliationsTable {
+  id: Generated<number>;
+  snapshot_key: string;
+  source: string;
+  as_of: Timestamp;
+  received_at: Timestamp;
+  location_ids: string[];
+  rows: number;
+  differences: ColumnType<number, number | undefined, number>;
+  status: 'applied' | 'stale';
+  note: string | null;
+}
+
+export interface StockMovementsTable {
+  id: Generated<number>;
+  idempotency_key: string;
+  source: string;
+  reason: string;
+  sku_id: string;
+  batch: string;
+  expiry_date: string | null;
+  location_id: string;
+  d_on_hand: ColumnType<number, number | undefined, number>;
+  d_reserved: ColumnType<number, number | undefined, number>;
+  d_in_transit: ColumnType<number, number | undefined, number>;
+  occurred_at: Timestamp;
+  recorded_at: Timestamp;
+  applied: ColumnType<boolean, boolean | undefined, boolean>;
+  reference: string | null;
+  reconciliation_id: number | null;
+  snapshot_on_hand: number | null;
+  snapshot_reserved: number | null;
+  snapshot_in_transit: number | null;
+}
+
+export interface StockBalancesTable {
+  sku_id: string;
+  location_id: string;
+  batch: string;
+  expiry_date: string | null;
+  on_hand: ColumnType<number, number | undefined, number>;
+  reserved: ColumnType<number, number | undefined, number>;
+  in_transit: ColumnType<number, number | undefined, number>;
+  updated_at: Timestamp;
+}
+
+export interface StockLocationFreshnessTable {
+  location_id: string;
+  source: string;
+  data_as_of: Date | null;
+  received_at: Date | null;
+  last_snapshot_as_of: Date | null;
+}
+
+export interface StockExpiryPoliciesTable {
+  id: Generated<number>;
+  category: SkuCategory | null;
+  sku_id: string | null;
+  warning_days: number;
+  updated_at: Timestamp;
+  updated_by: string;
+}
+
+export interface StockExpiryWarningsTable {
+  run_date: DateString;
+  sku_id: string;
+  location_id: string;
+  batch: string;
+  dealer_id: string | null;
+  expiry_date: DateString;
+  days_left: number;
+  threshold_days: number;
+  on_hand: number;
+  fefo_rank: number;
+  batches_here: number;
+  suggestion: string;
+}
+
+export interface StockNotificationsTable {
+  id: Generated<number>;
+  kind: string;
+  run_date: DateString;
+  recipient: string;
+  title: string;
+  body: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface ConnectorCursorsTable {
+  connector: string;
+  stream: string;
+  position: string;
+  updated_at: Timestamp;
+}
+
+export interface ConnectorDeadLettersTable {
+  id: Generated<number>;
+  connector: string;
+  stream: string;
+  record_key: string;
+  record: Json<unknown>;
+  error: string;
+  field_path: string | null;
+  received_at: Timestamp;
+  status: ColumnType<'open' | 'replayed' | 'discarded', 'open' | 'replayed' | 'discarded' | undefined>;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+}
+
+export interface ConnectorSyncAttemptsTable {
+  id: Generated<number>;
+  connector: string;
+  stream: string;
+  at: Timestamp;
+  ok: boolean;
+  items: ColumnType<number, number | undefined, number>;
+  lag_seconds: number | null;
+  error: string | null;
+}
+
+export interface ErpDealerAccountsTable {
+  erp: string;
+  customer_no: string;
+  dealer_id: string | null;
+  dealer_code: string | null;
+  name: string;
+  credit_limit: number | null;
+  payment_terms_days: number | null;
+  updated_at: Timestamp;
+}
+
+export interface ErpInvoicesTable {
+  erp: string;
+  invoice_no: string;
+  customer_no: string;
+  issued_on: DateString;
+  due_on: DateString;
+  amount: number;
+  currency: string;
+}
+
+export interface ErpPaymentsTable {
+  erp: string;
+  payment_no: string;
+  customer_no: string;
+  invoice_no: string | null;
+  paid_on: DateString;
+  amount: number;
+  currency: string;
+}
+
+export interface ErpOrderExportsTable {
+  erp: string;
+  order_no: string;
+  erp_document_no: string;
+  exported_at: Timestamp;
+}
+
+export interface WmsDispatchTasksTable {
+  task_no: string;
+  warehouse_id: string;
+  destination_id: string;
+  lines: Json<unknown>;
+  status: 'pending' | 'sent' | 'confirmed';
+  sent_at: Date | null;
+  confirmed_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface MesProductionOrdersTable {
+  mes: string;
+  order_no: string;
+  gtin: string;
+  line: string;
+  planned_qty: number;
+  status: string;
+  planned_start: Date | null;
+  updated_at: Timestamp;
+}
+
+export interface MesBatchRecordsTable {
+  batch: string;
+  gtin: string;
+  mes: string;
+  production_order: string | null;
+  line: string;
+  produced_at: Timestamp;
+  expiry_date: DateString;
+  quantity: number;
+  sterilisation_c: number | null;
+  hold_s: number | null;
+  filling_room_class: number | null;
+  qc_status: string | null;
+  record: Json<unknown>;
+  received_at: Timestamp;
+}
+
 export interface Database {
   regions: RegionsTable;
   skus: SkusTable;
@@ -124,6 +504,20 @@ export interface Database {
   api_keys: ApiKeysTable;
   members: MembersTable;
   audit_log: AuditLogTable;
+  region_authorisations: RegionAuthorisationsTable;
+  region_holds: RegionHoldsTable;
+  price_rule_sets: PriceRuleSetsTable;
+  sku_base_prices: SkuBasePricesTable;
+  price_overrides: PriceOverridesTable;
+  diversion_settings: DiversionSettingsTable;
+  diversion_quiet_rules: DiversionQuietRulesTable;
+  diversion_alerts: DiversionAlertsTable;
+  diversion_evidence: DiversionEvidenceTable;
+  consumer_scans: ConsumerScansTable;
+  diversion_alert_notes: DiversionAlertNotesTable;
+  alert_webhooks: AlertWebhooksTable;
+  dealer_compliance_records: DealerComplianceRecordsTable;
+  diversion_feed_cursors: DiversionFeedCursorsTable;
 }
 
 export type Region = Selectable<RegionsTable>;
