@@ -3,7 +3,7 @@ import type { AiSpec } from '../gs1/ai-spec';
 import { aiSpec } from '../gs1/ai-table';
 import { checkAiValue } from '../gs1/ai-value';
 import { printable, toGtin14 } from '../gs1/check-digit';
-import { buildElementString, parseElementString, type ElementStringOptions } from '../gs1/element-string';
+import { buildElementString, checkAssociations, parseElementString, referenceYearOf, type ElementStringOptions } from '../gs1/element-string';
 import { scanError, ScanErrorCode, type ScanError } from '../gs1/scan-error';
 
 /** The resolver GS1 runs; the canonical Digital Link form uses it (GS1 Digital Link URI Syntax §4.11). */
@@ -46,6 +46,11 @@ function dlError(message: string, ai?: string): ScanError {
   return scanError(ScanErrorCode.INVALID_DIGITAL_LINK, message, ai === undefined ? undefined : { ai });
 }
 
+/** Most values carry no escapes: skip the decoder (and its exception path) for them. */
+function decodeIfNeeded(s: string): string | undefined {
+  return s.includes('%') ? decode(s) : s;
+}
+
 function decode(s: string): string | undefined {
   try {
     return decodeURIComponent(s);
@@ -60,24 +65,49 @@ export function encodeDigitalLinkValue(value: string): string {
 }
 
 function resolveAi(segment: string): AiSpec | undefined {
-  return aiSpec(SHORT_NAMES[segment] ?? segment);
+  return aiSpec(segment) ?? (Object.hasOwn(SHORT_NAMES, segment) ? aiSpec(SHORT_NAMES[segment] ?? '') : undefined);
 }
 
 /** True when `quals` appear in the order of one of the key's qualifier sequences (e.g. 22 → 10 → 21). */
 function qualifiersInOrder(key: AiSpec, quals: readonly string[]): boolean {
-  return (key.dlPrimaryKey ?? []).some((seq) => {
+  if (quals.length === 0) return true;
+  for (const seq of key.dlPrimaryKey ?? []) {
     let at = 0;
+    let inOrder = true;
     for (const q of quals) {
       const idx = seq.indexOf(q, at);
-      if (idx < 0) return false;
+      if (idx < 0) {
+        inOrder = false;
+        break;
+      }
       at = idx + 1;
     }
-    return true;
-  });
+    if (inOrder) return true;
+  }
+  return false;
+}
+
+function isQualifierOf(key: AiSpec, ai: string): boolean {
+  for (const seq of key.dlPrimaryKey ?? []) if (seq.includes(ai)) return true;
+  return false;
+}
+
+function allDigits(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** Parses a GS1 Digital Link URI: https://{host}[/{stem}]/01/{gtin}[/22/..][/10/..][/21/..][?17=YYMMDD&...]. */
-export function parseDigitalLink(uri: string, opts: Pick<ElementStringOptions, 'now' | 'checkAssociations'> = {}): Result<DigitalLink, ScanError> {
+export function parseDigitalLink(uri: string, opts: Pick<ElementStringOptions, 'now' | 'referenceYear' | 'checkAssociations'> = {}): Result<DigitalLink, ScanError> {
+  return parseDigitalLinkForYear(uri, opts, referenceYearOf(opts));
+}
+
+/** parseDigitalLink with the reference year already resolved (for callers parsing many scans). */
+export function parseDigitalLinkForYear(uri: string, opts: Pick<ElementStringOptions, 'checkAssociations'>, currentYear: number): Result<DigitalLink, ScanError> {
   const m = URI.exec(uri);
   if (!m) return err(dlError(`"${printable(uri.slice(0, 60))}" is not an http(s) URL, so it cannot be a GS1 Digital Link.`));
   const origin = `${(m[1] ?? '').toLowerCase()}://${(m[2] ?? '').toLowerCase()}`;
@@ -93,12 +123,11 @@ export function parseDigitalLink(uri: string, opts: Pick<ElementStringOptions, '
   if (keyIndex < 0) {
     return err(dlError('The URL has no GS1 key in its path (such as /01/{GTIN}): it is not a GS1 Digital Link, or it was cut short.'));
   }
-  const currentYear = new Date((opts.now ?? Date.now)()).getUTCFullYear();
   const elements: Record<string, string> = {};
   const pairs: AiValue[] = [];
   for (let i = keyIndex; i < segments.length; i += 2) {
     const spec = resolveAi(segments[i] ?? '');
-    const raw = decode(segments[i + 1] ?? '');
+    const raw = decodeIfNeeded(segments[i + 1] ?? '');
     if (!spec) return err(dlError(`"${segments[i]}" in the path is not a GS1 Application Identifier.`));
     if (raw === undefined) return err(dlError(`The value after /${spec.ai}/ has broken percent-encoding.`, spec.ai));
     if (spec.ai in elements) return err(dlError(`(${spec.ai}) appears twice in the path.`, spec.ai));
@@ -113,9 +142,12 @@ export function parseDigitalLink(uri: string, opts: Pick<ElementStringOptions, '
     elements[spec.ai] = value;
     pairs.push({ ai: spec.ai, value });
   }
-  const [primaryKey, ...qualifiers] = pairs as [AiValue, ...AiValue[]];
+  const primaryKey = pairs[0] as AiValue;
+  const qualifiers = pairs.slice(1);
   const keySpec = aiSpec(primaryKey.ai) as AiSpec;
-  if (!qualifiersInOrder(keySpec, qualifiers.map((q) => q.ai))) {
+  const qualifierAis: string[] = [];
+  for (const q of qualifiers) qualifierAis.push(q.ai);
+  if (!qualifiersInOrder(keySpec, qualifierAis)) {
     const allowed = (keySpec.dlPrimaryKey ?? []).map((seq) => seq.join(' → ') || 'none').join(' or ');
     return err(
       dlError(
@@ -131,19 +163,20 @@ export function parseDigitalLink(uri: string, opts: Pick<ElementStringOptions, '
     for (const param of query.split('&')) {
       if (param === '') continue;
       const eq = param.indexOf('=');
-      const key = decode(eq < 0 ? param : param.slice(0, eq));
-      const value = decode(eq < 0 ? '' : param.slice(eq + 1));
+      const key = decodeIfNeeded(eq < 0 ? param : param.slice(0, eq));
+      const value = decodeIfNeeded(eq < 0 ? '' : param.slice(eq + 1));
       if (key === undefined || value === undefined) return err(dlError('The query string has broken percent-encoding.'));
-      const spec = /^\d+$/.test(key) ? aiSpec(key) : SHORT_NAMES[key] ? resolveAi(key) : undefined;
+      const numeric = allDigits(key);
+      const spec = numeric ? aiSpec(key) : SHORT_NAMES[key] ? resolveAi(key) : undefined;
       if (!spec) {
-        if (/^\d+$/.test(key)) {
+        if (numeric) {
           return err(scanError(ScanErrorCode.UNKNOWN_AI, `Query parameter ${key} is not a GS1 Application Identifier.`, { ai: key }));
         }
         otherParams[key] = value;
         continue;
       }
       if (spec.ai in elements) return err(dlError(`(${spec.ai}) is given twice.`, spec.ai));
-      if (spec.dlPrimaryKey || !spec.dlDataAttribute || keySpec.dlPrimaryKey?.some((seq) => seq.includes(spec.ai))) {
+      if (spec.dlPrimaryKey || !spec.dlDataAttribute || isQualifierOf(keySpec, spec.ai)) {
         return err(
           dlError(
             `(${spec.ai}) ${spec.title} may not be a query parameter: keys and key qualifiers (such as serial 21) belong in the path.`,
@@ -158,13 +191,13 @@ export function parseDigitalLink(uri: string, opts: Pick<ElementStringOptions, '
     }
   }
   if (opts.checkAssociations !== false) {
-    // Reuse the element-string rules for GS1's mandatory associations and exclusions.
-    const built = buildElementString(elements, { now: opts.now });
-    if (!built.ok) return built;
-    const checked = parseElementString(built.value, { now: opts.now });
-    if (!checked.ok) return checked;
+    // The same GS1 rules for mandatory associations and exclusions as for element strings.
+    const problem = checkAssociations(Object.keys(elements));
+    if (problem) return err(problem);
   }
-  return ok({ origin, stem: segments.slice(0, keyIndex).map((s) => `/${s}`).join(''), primaryKey, qualifiers, attributes, otherParams, elements });
+  let stem = '';
+  for (let i = 0; i < keyIndex; i++) stem += `/${segments[i]}`;
+  return ok({ origin, stem, primaryKey, qualifiers, attributes, otherParams, elements });
 }
 
 export interface BuildDigitalLinkOptions {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderAiTable } from '../../scripts/ai-table-codegen';
-import { aiAt, aiSpec } from './ai-table';
+import { aiAt, aiSpec, knownAis } from './ai-table';
 
 describe('the AI table generated from the GS1 Barcode Syntax Dictionary', () => {
   it('is current with the vendored dictionary', () => {
@@ -33,6 +33,12 @@ describe('the AI table generated from the GS1 Barcode Syntax Dictionary', () => 
     expect(aiSpec('3103')?.title).toBe('NET WEIGHT (kg)');
     expect(aiSpec('3106')).toBeUndefined();
     expect(aiSpec('01')?.dlPrimaryKey).toEqual([['22', '10', '21'], ['235']]);
+  });
+
+  it('has one AI length per two-digit prefix, as GS1 guarantees and aiAt relies on', () => {
+    const lengths = new Map<string, Set<number>>();
+    for (const ai of knownAis()) lengths.set(ai.slice(0, 2), (lengths.get(ai.slice(0, 2)) ?? new Set()).add(ai.length));
+    expect([...lengths].filter(([, l]) => l.size > 1)).toEqual([]);
   });
 
   it('finds the AI at a position whatever its length', () => {

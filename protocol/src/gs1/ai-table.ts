@@ -22,14 +22,26 @@ export function knownAis(): readonly string[] {
  * Returns undefined when no assigned AI starts there.
  */
 export function aiAt(data: string, pos: number): AiSpec | undefined {
-  for (let len = 2; len <= 4; len++) {
-    if (pos + len > data.length) return undefined;
-    const c = data.charCodeAt(pos + len - 1);
+  const a = data.charCodeAt(pos) - 48;
+  const b = data.charCodeAt(pos + 1) - 48;
+  if (a < 0 || a > 9 || b < 0 || b > 9) return undefined;
+  // GS1 fixes an AI's length by its first two digits (checked against the dictionary in ai-table.test.ts).
+  const len = LENGTH_BY_PREFIX_CODE[a * 10 + b] ?? 0;
+  if (len === 0 || pos + len > data.length) return undefined;
+  if (len === 2) return SPEC_BY_PREFIX_CODE[a * 10 + b];
+  for (let i = pos + 2; i < pos + len; i++) {
+    const c = data.charCodeAt(i);
     if (c < 48 || c > 57) return undefined;
-    const spec = BY_AI.get(data.slice(pos, pos + len));
-    if (spec) return spec;
   }
-  return undefined;
+  return BY_AI.get(data.slice(pos, pos + len));
+}
+
+const LENGTH_BY_PREFIX_CODE: number[] = new Array<number>(100).fill(0);
+const SPEC_BY_PREFIX_CODE: (AiSpec | undefined)[] = new Array<AiSpec | undefined>(100).fill(undefined);
+for (const s of AI_SPECS) {
+  const code = Number(s.ai.slice(0, 2));
+  LENGTH_BY_PREFIX_CODE[code] = s.ai.length;
+  if (s.ai.length === 2) SPEC_BY_PREFIX_CODE[code] = s;
 }
 
 /** The length an AI starting with these two digits has (GS1 assigns lengths by prefix), if any AI uses the prefix. */
@@ -46,8 +58,7 @@ export function aiMatchesPattern(ai: string, pattern: string): boolean {
   return true;
 }
 
-/** Fixed total length of the AI's value, or undefined when the last component is variable or optional. */
-export function fixedValueLength(spec: AiSpec): number | undefined {
+function computeFixed(spec: AiSpec): number | undefined {
   let total = 0;
   for (const c of spec.components) {
     if (c.optional || c.min !== c.max) return undefined;
@@ -56,9 +67,16 @@ export function fixedValueLength(spec: AiSpec): number | undefined {
   return total;
 }
 
+// Computed once: the parser asks for these on every element of every scan.
+const FIXED = new Map<string, number | undefined>(AI_SPECS.map((s) => [s.ai, computeFixed(s)]));
+const MAX = new Map<string, number>(AI_SPECS.map((s) => [s.ai, s.components.reduce((n, c) => n + c.max, 0)]));
+
+/** Fixed total length of the AI's value, or undefined when the last component is variable or optional. */
+export function fixedValueLength(spec: AiSpec): number | undefined {
+  return FIXED.has(spec.ai) ? FIXED.get(spec.ai) : computeFixed(spec);
+}
+
 /** Longest value the AI allows. */
 export function maxValueLength(spec: AiSpec): number {
-  let total = 0;
-  for (const c of spec.components) total += c.max;
-  return total;
+  return MAX.get(spec.ai) ?? spec.components.reduce((n, c) => n + c.max, 0);
 }

@@ -1,6 +1,6 @@
 import type { AiComponentSpec, AiSpec } from './ai-spec';
-import { gs1CheckDigit } from './check-digit';
-import { parseGs1Date } from './dates';
+import { gs1CheckDigit, hasValidCheckDigit } from './check-digit';
+import { gs1DateProblem, parseGs1Date } from './dates';
 import { scanError, ScanErrorCode, type ScanError } from './scan-error';
 
 /** GS1 AI encodable character set 82 (General Specifications Figure 7.11-1), as a lookup by char code. */
@@ -98,6 +98,7 @@ export function describeLength(spec: AiSpec): string {
 function lint(linter: string, part: string, opts: ValueCheckOptions): string | null {
   switch (linter) {
     case 'csum': {
+      if (hasValidCheckDigit(part)) return null;
       const expected = gs1CheckDigit(part.slice(0, -1));
       return part.charCodeAt(part.length - 1) - 48 === expected
         ? null
@@ -105,8 +106,8 @@ function lint(linter: string, part: string, opts: ValueCheckOptions): string | n
     }
     case 'yymmd0':
     case 'yymmdd': {
-      const r = parseGs1Date(part, { allowDayZero: linter === 'yymmd0', currentYear: opts.currentYear });
-      return r.ok ? null : `is not a valid YYMMDD date (${r.error})`;
+      const problem = gs1DateProblem(part, linter === 'yymmd0', opts.currentYear);
+      return problem === null ? null : `is not a valid YYMMDD date (${problem})`;
     }
     case 'yyyymmdd': {
       const y = Number(part.slice(0, 4));

@@ -22,8 +22,16 @@ export function gs1CheckDigit(digitsWithoutCheck: string): number {
 
 /** True when `code` is all digits and its last digit is the GS1 mod-10 check digit of the rest. */
 export function hasValidCheckDigit(code: string): boolean {
-  if (code.length < 2 || !allDigits(code)) return false;
-  return gs1CheckDigit(code.slice(0, -1)) === code.charCodeAt(code.length - 1) - 48;
+  const n = code.length;
+  if (n < 2) return false;
+  let sum = 0;
+  // Check digit included with weight 1, then 3,1,3... leftwards: the total is a multiple of 10 when it is right.
+  for (let i = n - 1, w = 1; i >= 0; i--, w = 4 - w) {
+    const d = code.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    sum += d * w;
+  }
+  return sum % 10 === 0;
 }
 
 /** True for a GTIN-8, GTIN-12, GTIN-13 or GTIN-14 with a correct check digit. */

@@ -29,17 +29,32 @@ export interface Gs1Date {
   readonly dayUnspecified: boolean;
 }
 
+function twoDigits(s: string, at: number): number {
+  const a = s.charCodeAt(at) - 48;
+  const b = s.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** Why a YYMMDD date is invalid, or null when it is valid (the parser's hot path: no allocation when valid). */
+export function gs1DateProblem(yymmdd: string, allowDayZero: boolean, currentYear: number): string | null {
+  const yy = twoDigits(yymmdd, 0);
+  const mm = twoDigits(yymmdd, 2);
+  const dd = twoDigits(yymmdd, 4);
+  if (yymmdd.length !== 6 || yy < 0 || mm < 0 || dd < 0) return 'a date is six digits, YYMMDD';
+  if (mm < 1 || mm > 12) return `month ${yymmdd.slice(2, 4)} does not exist`;
+  if (dd === 0) return allowDayZero ? null : 'day 00 is not allowed for this AI';
+  const year = resolveGs1Year(yy, currentYear);
+  return dd > daysInMonth(year, mm) ? `day ${yymmdd.slice(4, 6)} does not exist in ${year}-${yymmdd.slice(2, 4)}` : null;
+}
+
 /** Parses a GS1 YYMMDD date; with allowDayZero (linter yymmd0: AIs 11-17) day 00 means "end of that month". */
 export function parseGs1Date(yymmdd: string, opts: { allowDayZero: boolean; currentYear: number }): Result<Gs1Date, string> {
-  if (!/^\d{6}$/.test(yymmdd)) return err('a date is six digits, YYMMDD');
-  const yy = Number(yymmdd.slice(0, 2));
-  const mm = Number(yymmdd.slice(2, 4));
-  const dd = Number(yymmdd.slice(4, 6));
-  if (mm < 1 || mm > 12) return err(`month ${yymmdd.slice(2, 4)} does not exist`);
-  const year = resolveGs1Year(yy, opts.currentYear);
+  const problem = gs1DateProblem(yymmdd, opts.allowDayZero, opts.currentYear);
+  if (problem !== null) return err(problem);
+  const mm = twoDigits(yymmdd, 2);
+  const dd = twoDigits(yymmdd, 4);
+  const year = resolveGs1Year(twoDigits(yymmdd, 0), opts.currentYear);
   const last = daysInMonth(year, mm);
-  if (dd === 0 && !opts.allowDayZero) return err('day 00 is not allowed for this AI');
-  if (dd > last) return err(`day ${yymmdd.slice(4, 6)} does not exist in ${year}-${yymmdd.slice(2, 4)}`);
   const day = dd === 0 ? last : dd;
   return ok({
     iso: `${year}-${String(mm).padStart(2, '0')}-${String(day).padStart(2, '0')}`,

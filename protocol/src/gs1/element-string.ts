@@ -21,7 +21,22 @@ export interface ElementStringOptions {
   readonly checkAssociations?: boolean;
   /** Clock for resolving two-digit years (GS1 sliding window); default Date.now. */
   readonly now?: () => number;
+  /** The current year for two-digit years, when the caller already knows it (takes precedence over `now`). */
+  readonly referenceYear?: number;
 }
+
+/** The year two-digit GS1 years are resolved against. */
+export function referenceYearOf(opts: { now?: () => number; referenceYear?: number }): number {
+  if (opts.referenceYear !== undefined) return opts.referenceYear;
+  const ms = (opts.now ?? Date.now)();
+  // Cache the current UTC year's bounds: scans arrive thousands a second and the year rarely changes.
+  if (ms >= yearCache.from && ms < yearCache.to) return yearCache.year;
+  const year = new Date(ms).getUTCFullYear();
+  yearCache = { year, from: Date.UTC(year, 0, 1), to: Date.UTC(year + 1, 0, 1) };
+  return year;
+}
+
+let yearCache = { year: 0, from: 0, to: 0 };
 
 export interface ParsedElementString {
   /** AI → value, as transmitted (no normalisation). */
@@ -37,7 +52,12 @@ interface Ctx {
 
 /** Parses GS1 element strings (FNC1 as GS, or the bracketed human-readable form "(01)...(21)..."). */
 export function parseElementString(data: string, opts: ElementStringOptions = {}): Result<ParsedElementString, ScanError> {
-  const ctx: Ctx = { keepUnknown: opts.keepUnknownAis === true, currentYear: new Date((opts.now ?? Date.now)()).getUTCFullYear() };
+  return parseElementStringForYear(data, opts, referenceYearOf(opts));
+}
+
+/** parseElementString with the reference year already resolved (for callers parsing many scans). */
+export function parseElementStringForYear(data: string, opts: ElementStringOptions, currentYear: number): Result<ParsedElementString, ScanError> {
+  const ctx: Ctx = { keepUnknown: opts.keepUnknownAis === true, currentYear };
   const parsed = data.charCodeAt(0) === 40 /* ( */ ? tokeniseHri(data, ctx) : tokenise(data, ctx);
   if (!parsed.ok) return parsed;
   const { elements, order } = parsed.value;
@@ -227,13 +247,28 @@ function findSwallowedIn(elements: Record<string, string>, order: readonly strin
   return null;
 }
 
-function checkAssociations(order: readonly string[]): ScanError | null {
-  const present = (pattern: string, self?: string) => order.some((ai) => ai !== self && aiMatchesPattern(ai, pattern));
+function isPresent(order: readonly string[], pattern: string): boolean {
+  if (!pattern.includes('n')) return order.includes(pattern);
+  for (const ai of order) if (aiMatchesPattern(ai, pattern)) return true;
+  return false;
+}
+
+function groupSatisfied(order: readonly string[], group: readonly (readonly string[])[]): boolean {
+  for (const alt of group) {
+    let all = true;
+    for (const p of alt) if (!isPresent(order, p)) all = false;
+    if (all) return true;
+  }
+  return false;
+}
+
+/** GS1's mandatory associations (req) and exclusions (ex) between the AIs present. */
+export function checkAssociations(order: readonly string[]): ScanError | null {
   for (const ai of order) {
     const spec = aiSpec(ai);
     if (!spec) continue;
     for (const group of spec.req) {
-      if (!group.some((alt) => alt.every((p) => present(p)))) {
+      if (!groupSatisfied(order, group)) {
         const need = group.map((alt) => alt.map((p) => `(${p})`).join('+')).join(' or ');
         return scanError(
           ScanErrorCode.MISSING_ASSOCIATED_AI,
@@ -243,6 +278,7 @@ function checkAssociations(order: readonly string[]): ScanError | null {
       }
     }
     for (const pattern of spec.ex) {
+      if (spec.ex.length === 0) break;
       const clash = order.find((other) => other !== ai && aiMatchesPattern(other, pattern));
       if (clash) {
         return scanError(
@@ -283,6 +319,7 @@ export interface BuildElementStringOptions {
   /** Prefix such as ']d2' or ']C1' to produce exactly what a scanner with AIM identifiers enabled sends. */
   readonly symbologyId?: string;
   readonly now?: () => number;
+  readonly referenceYear?: number;
 }
 
 /**
@@ -293,7 +330,7 @@ export function buildElementString(
   elements: Readonly<Record<string, string>>,
   opts: BuildElementStringOptions = {},
 ): Result<string, ScanError> {
-  const currentYear = new Date((opts.now ?? Date.now)()).getUTCFullYear();
+  const currentYear = referenceYearOf(opts);
   const ais = Object.keys(elements);
   const specs: AiSpec[] = [];
   for (const ai of ais) {

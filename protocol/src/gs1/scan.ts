@@ -1,8 +1,8 @@
 import { err, ok, type Result } from '../result';
-import { parseDigitalLink } from '../digital-link/digital-link';
+import { parseDigitalLinkForYear } from '../digital-link/digital-link';
 import { printable, toGtin14 } from './check-digit';
 import { parseGs1Date } from './dates';
-import { parseElementString, type ElementStringOptions } from './element-string';
+import { parseElementStringForYear, referenceYearOf, type ElementStringOptions } from './element-string';
 import { scanError, ScanErrorCode, type ScanError } from './scan-error';
 
 /** What the scanner read, from its AIM symbology identifier (ISO/IEC 15424) or, without one, from the content. */
@@ -119,55 +119,69 @@ export function parseScan(raw: string, opts: ParseScanOptions = {}): Result<Scan
       );
     }
   }
-  if (carries === undefined) carries = /^https?:\/\//i.test(data) ? 'url' : /^(\d{8}|\d{12,14})$/.test(data) ? 'gtin' : 'element-string';
+  const looksLikeUrl = data.charCodeAt(0) === 104 /* h */ || data.charCodeAt(0) === 72 ? /^https?:\/\//i.test(data) : false;
+  if (carries === undefined) carries = looksLikeUrl ? 'url' : isBareGtinLength(data) ? 'gtin' : 'element-string';
+  const year = referenceYearOf(opts);
 
   if (carries === 'url') {
-    const dl = parseDigitalLink(data, opts);
+    const dl = parseDigitalLinkForYear(data, opts, year);
     if (!dl.ok) return dl;
-    return ok(summarise(symbology, aimId, 'digital-link', dl.value.elements, opts, data));
+    return ok(summarise(symbology, aimId, 'digital-link', dl.value.elements, year, data));
   }
   if (carries === 'gtin') {
     const gtin = toGtin14(data);
     if (!gtin.ok) return gtin;
-    return ok(summarise(symbology, aimId, 'gtin', { '01': gtin.value }, opts));
+    return ok(summarise(symbology, aimId, 'gtin', { '01': gtin.value }, year));
   }
-  if (/^https?:\/\//i.test(data)) {
+  if (looksLikeUrl) {
     return err(scanError(ScanErrorCode.NOT_GS1_DATA, 'A GS1 element-string symbology carried a URL: the label is misprinted.'));
   }
-  const parsed = parseElementString(data, opts);
+  const parsed = parseElementStringForYear(data, opts, year);
   if (!parsed.ok) return parsed;
-  return ok(summarise(symbology, aimId, 'element-string', parsed.value.elements, opts));
+  return ok(summarise(symbology, aimId, 'element-string', parsed.value.elements, year));
 }
 
+function isBareGtinLength(data: string): boolean {
+  const n = data.length;
+  if (n !== 8 && n !== 12 && n !== 13 && n !== 14) return false;
+  for (let i = 0; i < n; i++) {
+    const c = data.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+function isoDate(elements: Readonly<Record<string, string>>, ai: string, currentYear: number): string | undefined {
+  const v = elements[ai];
+  if (v === undefined) return undefined;
+  const r = parseGs1Date(v, { allowDayZero: true, currentYear });
+  return r.ok ? r.value.iso : undefined;
+}
+
+// Plain assignments, no inner closures: this runs for every scan on the line.
 function summarise(
   symbology: Symbology,
   aimId: string | undefined,
   kind: Scan['kind'],
   elements: Readonly<Record<string, string>>,
-  opts: ParseScanOptions,
+  currentYear: number,
   digitalLink?: string,
 ): Scan {
-  const currentYear = new Date((opts.now ?? Date.now)()).getUTCFullYear();
-  const date = (ai: string) => {
-    const v = elements[ai];
-    if (v === undefined) return undefined;
-    const r = parseGs1Date(v, { allowDayZero: true, currentYear });
-    return r.ok ? r.value.iso : undefined;
-  };
   const scan: { -readonly [K in keyof Scan]: Scan[K] } = { symbology, kind, elements };
   if (aimId !== undefined) scan.aimId = aimId;
-  const set = <K extends keyof Scan>(k: K, v: Scan[K] | undefined) => {
-    if (v !== undefined) scan[k] = v;
-  };
-  set('gtin', elements['01'] ?? elements['02']);
-  set('serial', elements['21']);
-  set('batch', elements['10']);
-  set('expiry', date('17'));
-  set('bestBefore', date('15'));
-  set('productionDate', date('11'));
-  set('sscc', elements['00']);
-  set('gln', elements['414']);
-  set('count', elements['37'] === undefined ? undefined : Number(elements['37']));
-  set('digitalLink', digitalLink);
+  const gtin = elements['01'] ?? elements['02'];
+  if (gtin !== undefined) scan.gtin = gtin;
+  if (elements['21'] !== undefined) scan.serial = elements['21'];
+  if (elements['10'] !== undefined) scan.batch = elements['10'];
+  const expiry = isoDate(elements, '17', currentYear);
+  if (expiry !== undefined) scan.expiry = expiry;
+  const bestBefore = isoDate(elements, '15', currentYear);
+  if (bestBefore !== undefined) scan.bestBefore = bestBefore;
+  const productionDate = isoDate(elements, '11', currentYear);
+  if (productionDate !== undefined) scan.productionDate = productionDate;
+  if (elements['00'] !== undefined) scan.sscc = elements['00'];
+  if (elements['414'] !== undefined) scan.gln = elements['414'];
+  if (elements['37'] !== undefined) scan.count = Number(elements['37']);
+  if (digitalLink !== undefined) scan.digitalLink = digitalLink;
   return scan;
 }
