@@ -518,6 +518,23 @@ export interface Database {
   alert_webhooks: AlertWebhooksTable;
   dealer_compliance_records: DealerComplianceRecordsTable;
   diversion_feed_cursors: DiversionFeedCursorsTable;
+  stock_reconciliations: StockReconciliationsTable;
+  stock_movements: StockMovementsTable;
+  stock_balances: StockBalancesTable;
+  stock_location_freshness: StockLocationFreshnessTable;
+  stock_expiry_policies: StockExpiryPoliciesTable;
+  stock_expiry_warnings: StockExpiryWarningsTable;
+  stock_notifications: StockNotificationsTable;
+  connector_cursors: ConnectorCursorsTable;
+  connector_dead_letters: ConnectorDeadLettersTable;
+  connector_sync_attempts: ConnectorSyncAttemptsTable;
+  erp_dealer_accounts: ErpDealerAccountsTable;
+  erp_invoices: ErpInvoicesTable;
+  erp_payments: ErpPaymentsTable;
+  erp_order_exports: ErpOrderExportsTable;
+  wms_dispatch_tasks: WmsDispatchTasksTable;
+  mes_production_orders: MesProductionOrdersTable;
+  mes_batch_records: MesBatchRecordsTable;
 }
 
 export type Region = Selectable<RegionsTable>;
