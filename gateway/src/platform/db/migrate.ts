@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as m001 from './migrations/001_master_data';
+import * as m002 from './migrations/002_trace';
 import * as m003 from './migrations/003_stock';
 import * as m003x from './migrations/003x_connectors';
 import * as m004 from './migrations/004_region_control';
@@ -10,6 +11,7 @@ import * as m004 from './migrations/004_region_control';
  */
 export const migrations: Record<string, Migration> = {
   '001_master_data': m001,
+  '002_trace': m002,
   '003_stock': m003,
   '003x_connectors': m003x,
   '004_region_control': m004,

@@ -495,7 +495,7 @@ export interface MesBatchRecordsTable {
   received_at: Timestamp;
 }
 
-export interface Database {
+export interface Database extends TraceTables {
   regions: RegionsTable;
   skus: SkusTable;
   parties: PartiesTable;
@@ -545,3 +545,219 @@ export type Party = Selectable<PartiesTable>;
 export type NewParty = Insertable<PartiesTable>;
 export type Device = Selectable<DevicesTable>;
 export type User = Selectable<UsersTable>;
+
+/* Traceability (migration 002_trace). */
+export type CodeKind = 'item' | 'case' | 'pallet';
+export type CodeState = 'issued' | 'commissioned' | 'shipped' | 'received' | 'sold' | 'decommissioned';
+export type BatchStatus = 'open' | 'completed' | 'held' | 'released' | 'aborted' | 'recalled';
+
+export interface BatchesTable {
+  id: Generated<string>;
+  gtin: string;
+  code: string;
+  factory_id: string | null;
+  line: string | null;
+  production_date: string | null;
+  expiry_date: string | null;
+  status: ColumnType<BatchStatus, BatchStatus | undefined, BatchStatus>;
+  release_override: Json<{ reason: string; by: string; at: string }> | null;
+  details: Json;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface BatchInputsTable {
+  id: Generated<string>;
+  batch_id: string;
+  farm_id: string | null;
+  lot: string;
+  material: string;
+  quantity: number | null;
+  unit: string | null;
+  milked_at: Date | string | null;
+  data: Json;
+  created_at: Timestamp;
+}
+
+export interface BatchReadingsTable {
+  source_id: string;
+  site_id: string;
+  device_code: string;
+  batch_code: string | null;
+  name: string;
+  value: number;
+  unit: string;
+  quality: string;
+  out_of_limits: boolean;
+  limits: Json | null;
+  at: Timestamp;
+}
+
+export interface QcReportsTable {
+  id: Generated<string>;
+  batch_id: string;
+  result: 'pass' | 'fail';
+  summary: string | null;
+  file_name: string;
+  content_type: string;
+  sha256: string;
+  size_bytes: number;
+  content: Buffer;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface CodeRequestsTable {
+  id: Generated<string>;
+  idempotency_key: string;
+  kind: CodeKind;
+  gtin: string | null;
+  batch_code: string | null;
+  quantity: number;
+  requested_by: string;
+  created_at: Timestamp;
+}
+
+export interface CodesTable {
+  epc: string;
+  kind: CodeKind;
+  gtin: string | null;
+  serial: string | null;
+  sscc: string | null;
+  batch_code: string | null;
+  request_id: string | null;
+  state: ColumnType<CodeState, CodeState | undefined, CodeState>;
+  parent_epc: string | null;
+  order_id: string | null;
+  shipped_to: string | null;
+  holder_id: string | null;
+  commissioned_at: Date | null;
+  last_event_at: Date | null;
+  issued_at: Timestamp;
+}
+
+export interface EpcisEventsTable {
+  pk: Generated<number>;
+  event_id: string;
+  event_hash: string;
+  source_id: string | null;
+  type: string;
+  action: string | null;
+  event_time: Date | string;
+  record_time: Timestamp;
+  biz_step: string | null;
+  disposition: string | null;
+  read_point: string | null;
+  biz_location: string | null;
+  doc: Json;
+}
+
+export interface EpcisEventKeysTable {
+  event_pk: number;
+  kind: string;
+  value: string;
+}
+
+export interface AnomaliesTable {
+  id: Generated<number>;
+  kind: string;
+  epc: string | null;
+  event_pk: number | null;
+  source_id: string | null;
+  detail: string;
+  evidence: Json;
+  detected_at: Timestamp;
+}
+
+export interface DispatchBindingsTable {
+  order_id: string;
+  destination_id: string;
+  source_site_id: string | null;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface IngestMessagesTable {
+  source_id: string;
+  device_code: string;
+  channel: string;
+  seq: number;
+  received_at: Timestamp;
+}
+
+export interface DeviceStreamsTable {
+  device_code: string;
+  site_code: string;
+  max_seq: ColumnType<number, number | undefined, number>;
+  received: ColumnType<number, number | undefined, number>;
+  rejected: ColumnType<number, number | undefined, number>;
+  missing: ColumnType<number, number | undefined, number>;
+  last_status: string | null;
+  last_status_detail: Json | null;
+  last_status_at: Date | null;
+  last_seen_at: Date | null;
+}
+
+export interface DeviceSeqGapsTable {
+  id: Generated<number>;
+  device_code: string;
+  from_seq: number;
+  to_seq: number;
+  filled: ColumnType<number, number | undefined, number>;
+  detected_at: Timestamp;
+}
+
+export interface DeviceProblemsTable {
+  id: Generated<number>;
+  device_code: string;
+  site_code: string | null;
+  kind: string;
+  detail: string;
+  topic: string | null;
+  source_id: string | null;
+  at: Timestamp;
+}
+
+export interface ConsumerQueriesTable {
+  id: Generated<string>;
+  epc: string;
+  at: Timestamp;
+  lat: number | null;
+  lng: number | null;
+  region_code: string | null;
+  province_code: string | null;
+  client_hash: string | null;
+  user_agent: string | null;
+}
+
+export interface EpcisCaptureJobsTable {
+  id: Generated<string>;
+  status: ColumnType<'running' | 'succeeded' | 'failed', 'running' | 'succeeded' | 'failed' | undefined>;
+  document: Json<unknown> | null;
+  captured: ColumnType<number, number | undefined, number>;
+  duplicates: ColumnType<number, number | undefined, number>;
+  errors: Json<unknown[]>;
+  created_by: string;
+  created_at: Timestamp;
+  finished_at: Date | null;
+}
+
+/** Tables of migration 002_trace, merged into Database. */
+export interface TraceTables {
+  batches: BatchesTable;
+  batch_inputs: BatchInputsTable;
+  batch_readings: BatchReadingsTable;
+  qc_reports: QcReportsTable;
+  code_requests: CodeRequestsTable;
+  codes: CodesTable;
+  epcis_events: EpcisEventsTable;
+  epcis_event_keys: EpcisEventKeysTable;
+  anomalies: AnomaliesTable;
+  dispatch_bindings: DispatchBindingsTable;
+  ingest_messages: IngestMessagesTable;
+  device_streams: DeviceStreamsTable;
+  device_seq_gaps: DeviceSeqGapsTable;
+  device_problems: DeviceProblemsTable;
+  consumer_queries: ConsumerQueriesTable;
+  epcis_capture_jobs: EpcisCaptureJobsTable;
+}
