@@ -19,14 +19,18 @@ export const SCOPES = {
   'alerts:read': 'Read diversion, clone and counterfeit alerts',
   'alerts:write': 'Work alerts, diversion rules, quiet lists and webhooks',
   'scans:submit': 'Submit downstream scans for diversion and clone checks',
+  'stock:read': 'Read network stock, movements, reconciliations and expiry warnings',
+  'stock:write': 'Record stock movements and snapshots, set expiry thresholds',
+  'connectors:push': 'Push webhooks from source systems (WMS, MES) into the connectors',
+  'connectors:admin': 'Inspect connectors, their dead letters and health; replay dead letters',
 } as const;
 
 export type Scope = keyof typeof SCOPES;
 
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   hq: Object.keys(SCOPES) as Scope[],
-  dealer: ['masterdata:read', 'authorisations:read', 'holds:read', 'pricing:read', 'alerts:read'],
-  store: ['masterdata:read', 'members:read', 'members:write', 'pricing:read'],
+  dealer: ['masterdata:read', 'authorisations:read', 'holds:read', 'pricing:read', 'alerts:read', 'stock:read'],
+  store: ['masterdata:read', 'members:read', 'members:write', 'pricing:read', 'stock:read'],
 };
 
 export const isScope = (s: string): s is Scope => s in SCOPES;
