@@ -3,6 +3,7 @@
  * character sets, check digits, dates, associations) against a naive baseline on the same inputs.
  */
 import { parseScan } from '@cradle/protocol';
+import { runStandalone } from '../harness/report';
 import type { BenchResult } from '../types';
 
 const GS = '\u001d';
@@ -96,12 +97,5 @@ export default async function run(): Promise<BenchResult[]> {
   ];
 }
 
-if (require.main === module) {
-  run().then(
-    (results) => console.log(JSON.stringify(results, null, 2)),
-    (e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    },
-  );
-}
+// Prints the table and the results line the runner (bench/src/run.ts) reads.
+if (require.main === module) runStandalone(run);
