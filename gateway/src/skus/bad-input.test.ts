@@ -111,8 +111,10 @@ describe('good input is stored verbatim (pglite)', () => {
   }, 120_000);
   afterAll(() => gw?.stop());
 
-  it('creates a SKU with quotes in its name, audited, and lists it', async () => {
+  it('creates a SKU with quotes in its name, audited, and lists it at once', async () => {
     const hq = await gw.login('hq-admin');
+    const listed = async () => (await gw.call('GET', '/api/v1/skus?category=formula&limit=500', { token: hq })).body;
+    const before = await listed();
     const name = "Mom's \"best\" 奶粉; select 1 --";
     const r = await gw.call('POST', '/api/v1/skus', { token: hq, body: { ...goodSku, name } });
     expect(r.status).toBe(201);
@@ -120,6 +122,10 @@ describe('good input is stored verbatim (pglite)', () => {
     const got = await gw.call('GET', `/api/v1/skus?gtin=${goodSku.gtin}`, { token: hq });
     expect(got.body.items).toHaveLength(1);
     expect(got.body.items[0].name).toBe(name);
+    // The list answered just before the write must not be served from the read cache after it.
+    const after = await listed();
+    expect(after.total).toBe(before.total + 1);
+    expect(after.items.map((i: { gtin: string }) => i.gtin)).toContain(goodSku.gtin);
     const audit = await gw.database.db.selectFrom('audit_log').selectAll().where('entity_id', '=', r.body.id).execute();
     expect(audit.map((a) => a.action)).toEqual(['sku.create']);
   });

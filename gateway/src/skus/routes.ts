@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Db } from '../platform/db';
 import { HttpProblem, invalid, notFound } from '../platform/http/problem';
 import { type AnyRoute, defineRoute } from '../platform/http/route';
+import { createReadCache } from '../platform/http/read-cache';
 import { likeEscape, pageOf, paging, text, uuidParam } from '../platform/http/schemas';
 
 const CATEGORIES = ['formula', 'diapers', 'wipes', 'baby_food', 'cots', 'bags'] as const;
@@ -55,6 +56,7 @@ const read = { roles: ['hq', 'dealer', 'store'], scope: 'masterdata:read' } as c
 const write = { roles: ['hq'], scope: 'masterdata:write' } as const;
 
 export function skuRoutes({ db }: { db: Db }): AnyRoute[] {
+  const lists = createReadCache();
   return [
     defineRoute({
       method: 'get',
@@ -71,7 +73,7 @@ export function skuRoutes({ db }: { db: Db }): AnyRoute[] {
         ...paging,
       }),
       response: pageOf(skuSchema),
-      async handler({ query }) {
+      handler: ({ query }) => lists.get(JSON.stringify(query), async () => {
         let sel = db.selectFrom('skus');
         if (query.category) sel = sel.where('category', '=', query.category);
         if (query.size) sel = sel.where('size', '=', query.size);
@@ -81,7 +83,7 @@ export function skuRoutes({ db }: { db: Db }): AnyRoute[] {
         const rows = await sel.selectAll().select(sql<number>`count(*) over()`.as('total_count')).orderBy('gtin').limit(query.limit).offset(query.offset).execute();
         const total = rows[0] ? Number(rows[0].total_count) : query.offset > 0 ? Number((await sel.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n) : 0;
         return { items: rows.map(({ total_count: _, ...s }) => s), total, limit: query.limit, offset: query.offset };
-      },
+      }),
     }),
     defineRoute({
       method: 'get',
@@ -120,6 +122,7 @@ export function skuRoutes({ db }: { db: Db }): AnyRoute[] {
           })
           .returningAll()
           .executeTakeFirstOrThrow();
+        lists.clear();
         await db.insertInto('audit_log').values({ actor: principal.name, action: 'sku.create', entity: 'sku', entity_id: row.id, detail: { gtin: row.gtin } }).execute();
         return row;
       },
@@ -137,6 +140,7 @@ export function skuRoutes({ db }: { db: Db }): AnyRoute[] {
         if (Object.keys(body).length === 0) throw invalid('body', 'names no field to change');
         const row = await db.updateTable('skus').set({ ...body, updated_at: new Date() }).where('id', '=', params.id).returningAll().executeTakeFirst();
         if (!row) throw notFound(`SKU ${params.id}`);
+        lists.clear();
         await db.insertInto('audit_log').values({ actor: principal.name, action: 'sku.update', entity: 'sku', entity_id: row.id, detail: body }).execute();
         return row;
       },

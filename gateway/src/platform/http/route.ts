@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { HttpProblem, type FieldError } from './problem';
+import { JsonText } from './read-cache';
 
 export type Role = 'hq' | 'dealer' | 'store';
 
@@ -113,6 +114,8 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authenticate: Au
         if (res.headersSent) return;
         if (result === undefined) {
           res.status(route.status ?? 204).end();
+        } else if (result instanceof JsonText) {
+          res.status(route.status ?? 200).type('application/json').send(result.text);
         } else {
           res.status(route.status ?? 200).json(result);
         }
