@@ -77,7 +77,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<DatabaseH
       close: () => db.destroy(),
     };
   }
-  if (opts.migrate !== false) await migrateToLatest(handle.db);
+  if (opts.migrate !== false) await migrateToLatest(handle.db, opts.schema);
   return handle;
 }
 

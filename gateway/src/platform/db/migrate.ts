@@ -20,8 +20,10 @@ export const migrations: Record<string, Migration> = {
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** Brings the schema up to date; throws with the failing migration's name. */
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+export async function migrateToLatest(db: Kysely<any>, schema?: string): Promise<string[]> {
+  // Kysely looks for its bookkeeping tables by name across all schemas unless told which one: name it, or a
+  // database shared by several schemas (tests, bench) would find another schema's lock table.
+  const migrator = new Migrator({ db, provider, migrationTableSchema: schema ?? 'public' });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
