@@ -22,6 +22,10 @@ import { regionRoutes } from './regions/routes';
 import { createRegionService } from './regions/service';
 import { skuRoutes } from './skus/routes';
 import { seedDemoData } from './demo/seed';
+import { authorisationRoutes } from './authorisations/routes';
+import { createAuthorisationService } from './authorisations/service';
+import { pricingRoutes } from './pricing/routes';
+import { createPricingService } from './pricing/service';
 
 export const VERSION = '0.1.0';
 
@@ -98,6 +102,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
 
     const regions = await createRegionService(db);
     const visibility = createPartyVisibility(db);
+    const authorisations = createAuthorisationService({ db, regions });
+    const pricing = createPricingService({ db, regions });
     const tokens = createTokenIssuer(jwtSecret(config, log), config.auth.jwtTtlSeconds);
     const identity = { db, tokens, loginRateLimit: config.auth.loginRateLimit, apiKeys: createApiKeyVerifier(db) };
     const routes = [
@@ -107,6 +113,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       ...partiesRoutes({ db, regions, visibility }),
       ...deviceRoutes({ db }),
       ...memberRoutes({ db }),
+      ...authorisationRoutes({ authorisations, visibility }),
+      ...pricingRoutes({ pricing }),
     ];
     const app = createHttpApp({
       log,

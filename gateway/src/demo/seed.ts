@@ -3,6 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, Db } from '../platform/db';
 import { importRegions } from '../regions/catalogue';
+import { seedRegionControl } from '../region-control/seed';
 import { generateDemoNetwork } from './network';
 import type { DemoNetwork } from './types';
 
@@ -120,6 +121,7 @@ async function insertNetwork(
     display_name: u.display_name,
   }));
   await trx.insertInto('users').values(users).execute();
+  const regionControl = await seedRegionControl(trx);
 
   const kinds = (kind: string) => network.parties.filter((p) => p.kind === kind).length;
   return {
@@ -135,6 +137,7 @@ async function insertNetwork(
     devices: network.devices.length,
     members: network.members.length,
     users: network.users.length,
+    ...regionControl,
   };
 }
 
