@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { SignJWT, jwtVerify, errors } from 'jose';
 import type { Principal, Role } from '../platform/http/route';
 import { ROLE_SCOPES } from './scopes';
@@ -10,7 +11,11 @@ export interface TokenIssuer {
 const ISSUER = 'cradle-gateway';
 
 /** Short-lived HS256 access tokens; the claims carry role and party so a request needs no user lookup. */
-export function createTokenIssuer(secret: Uint8Array, ttlSeconds: number): TokenIssuer {
+export function createTokenIssuer(secretBytes: Uint8Array, ttlSeconds: number): TokenIssuer {
+  const secret = createSecretKey(secretBytes);
+  // Tokens already verified, until they expire: the same token string carries the same signature, so a
+  // repeat need not be checked again. Bounded; cleared when full.
+  const verified = new Map<string, { principal: Principal; exp: number }>();
   return {
     async issue(user) {
       const token = await new SignJWT({ role: user.role, party: user.party_id, name: user.username })
@@ -23,11 +28,16 @@ export function createTokenIssuer(secret: Uint8Array, ttlSeconds: number): Token
       return { token, expiresIn: ttlSeconds };
     },
     async verify(token) {
+      const hit = verified.get(token);
+      if (hit) {
+        if (hit.exp * 1000 > Date.now()) return hit.principal;
+        verified.delete(token);
+      }
       try {
         const { payload } = await jwtVerify(token, secret, { issuer: ISSUER, algorithms: ['HS256'] });
         const role = payload.role as Role;
-        if (!payload.sub || !(role in ROLE_SCOPES)) return null;
-        return {
+        if (!payload.sub || !(role in ROLE_SCOPES) || payload.exp === undefined) return null;
+        const principal: Principal = {
           kind: 'user',
           id: payload.sub,
           name: String(payload.name ?? payload.sub),
@@ -35,6 +45,9 @@ export function createTokenIssuer(secret: Uint8Array, ttlSeconds: number): Token
           partyId: typeof payload.party === 'string' ? payload.party : null,
           scopes: new Set(ROLE_SCOPES[role]),
         };
+        if (verified.size >= 50_000) verified.clear();
+        verified.set(token, { principal, exp: payload.exp });
+        return principal;
       } catch (err) {
         if (err instanceof errors.JOSEError) return null;
         throw err;
