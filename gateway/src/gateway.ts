@@ -22,6 +22,7 @@ import { regionRoutes } from './regions/routes';
 import { createRegionService } from './regions/service';
 import { skuRoutes } from './skus/routes';
 import { seedDemoData } from './demo/seed';
+import { startStockArea } from './stock/area';
 import { authorisationRoutes } from './authorisations/routes';
 import { createAuthorisationService } from './authorisations/service';
 import { pricingRoutes } from './pricing/routes';
@@ -106,6 +107,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     const pricing = createPricingService({ db, regions });
     const tokens = createTokenIssuer(jwtSecret(config, log), config.auth.jwtTtlSeconds);
     const identity = { db, tokens, loginRateLimit: config.auth.loginRateLimit, apiKeys: createApiKeyVerifier(db) };
+    // Stock ledger, expiry warnings and the WMS/ERP/MES connectors (registers its jobs on `jobs`).
+    const stockArea = await startStockArea({ db, jobs, metrics, visibility, authenticate: createAuthenticator(identity), log });
+    closers.push(() => stockArea.close());
     const routes = [
       ...identityRoutes(identity),
       ...regionRoutes(regions),
@@ -115,6 +119,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       ...memberRoutes({ db }),
       ...authorisationRoutes({ authorisations, visibility }),
       ...pricingRoutes({ pricing }),
+      ...stockArea.routes,
     ];
     const app = createHttpApp({
       log,
@@ -133,7 +138,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
           return { url: mqttUrl, embedded: broker !== null };
         },
         jobs: async () => ({ driver: config.redis.url ? 'bullmq' : 'in-process' }),
+        ...stockArea.readiness,
       },
+      extra: (app) => stockArea.mount(app),
     });
     const server: http.Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.http.port, config.http.host, (err?: Error) => (err ? reject(err) : resolve(s)));

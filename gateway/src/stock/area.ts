@@ -1,0 +1,44 @@
+import type express from 'express';
+import type { Db } from '../platform/db';
+import type { ReadinessCheck } from '../platform/http/app';
+import type { AnyRoute, Authenticate } from '../platform/http/route';
+import type { JobRunner } from '../platform/jobs';
+import type { Logger } from '../platform/logging';
+import type { Metrics } from '../platform/metrics';
+import type { PartyVisibility } from '../parties/visibility';
+import { stockRoutes } from './routes';
+import { createStockService, type StockService } from './service';
+
+export interface StockAreaDeps {
+  db: Db;
+  jobs: JobRunner;
+  metrics: Metrics;
+  visibility: PartyVisibility;
+  authenticate: Authenticate;
+  log: Logger;
+  /** Where the connectors' configuration is read from (CONNECTORS_CONFIG); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  clock?: () => Date;
+}
+
+export interface StockArea {
+  stock: StockService;
+  routes: AnyRoute[];
+  readiness: Record<string, ReadinessCheck>;
+  /** Mounts what is not a plain API route (the queue dashboard); pass to createHttpApp's `extra`. */
+  mount(app: express.Express): void;
+  close(): Promise<void>;
+}
+
+/** The stock ledger and everything that feeds it (expiry warnings, connectors), composed for gateway.ts. */
+export async function startStockArea(deps: StockAreaDeps): Promise<StockArea> {
+  const stock = createStockService({ db: deps.db, clock: deps.clock });
+  const routes = [...stockRoutes({ db: deps.db, stock, visibility: deps.visibility })];
+  return {
+    stock,
+    routes,
+    readiness: {},
+    mount: () => undefined,
+    close: async () => undefined,
+  };
+}
