@@ -23,13 +23,16 @@ export const SCOPES = {
   'stock:write': 'Record stock movements and snapshots, set expiry thresholds',
   'connectors:push': 'Push webhooks from source systems (WMS, MES) into the connectors',
   'connectors:admin': 'Inspect connectors, their dead letters and health; replay dead letters',
+  'trace:read': 'Query EPCIS events, code traces, batches, anomalies and device streams (dealers: goods shipped to them)',
+  'trace:write': 'Capture EPCIS events, record batches, QC reports and dispatch bindings, release batches',
+  'codes:issue': 'Issue serial codes and SSCCs and download their print files',
 } as const;
 
 export type Scope = keyof typeof SCOPES;
 
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   hq: Object.keys(SCOPES) as Scope[],
-  dealer: ['masterdata:read', 'authorisations:read', 'holds:read', 'pricing:read', 'alerts:read', 'stock:read'],
+  dealer: ['masterdata:read', 'authorisations:read', 'holds:read', 'pricing:read', 'alerts:read', 'stock:read', 'trace:read'],
   store: ['masterdata:read', 'members:read', 'members:write', 'pricing:read', 'stock:read'],
 };
 
