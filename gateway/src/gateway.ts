@@ -23,6 +23,8 @@ import { createRegionService } from './regions/service';
 import { skuRoutes } from './skus/routes';
 import { seedDemoData } from './demo/seed';
 import { startStockArea } from './stock/area';
+import { type Ingest, startIngest } from './ingest/consumer';
+import { ingestSettings } from './ingest/settings';
 import { authorisationRoutes } from './authorisations/routes';
 import { createAuthorisationService } from './authorisations/service';
 import { pricingRoutes } from './pricing/routes';
@@ -36,6 +38,8 @@ export interface Gateway {
   database: DatabaseHandle;
   broker: EmbeddedBroker | null;
   demo: { seeded: boolean; counts: Record<string, number> } | null;
+  /** The MQTT ingest (scans, readings, production records, status), acknowledging after commit. */
+  ingest: Ingest;
   close(): Promise<void>;
 }
 
@@ -67,7 +71,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     }
 
     const metrics = createMetrics();
-    const jobs = createJobRunner({ redisUrl: config.redis.url, prefix: config.redis.prefix, registry: metrics.registry }, log);
+    const jobs = createJobRunner({ redisUrl: config.redis.url, prefix: config.redis.prefix, workers: config.role !== 'api', registry: metrics.registry }, log);
     await jobs.start();
     closers.push(() => jobs.close());
 
@@ -100,6 +104,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       connectTimeout: 5000,
     });
     closers.push(() => client.endAsync(true));
+    // Its own client: a persistent session whose acknowledgements wait for the commit (ingest/consumer.ts).
+    const ingest = await startIngest({ db, log, mqttUrl, auth: mqttAuth, protocolVersion: broker ? 4 : 5, ...ingestSettings(process.env, config.database) });
+    closers.push(() => ingest.close());
 
     const regions = await createRegionService(db);
     const visibility = createPartyVisibility(db);
@@ -110,7 +117,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     // Stock ledger, expiry warnings and the WMS/ERP/MES connectors (registers its jobs on `jobs`).
     const stockArea = await startStockArea({ db, jobs, metrics, visibility, authenticate: createAuthenticator(identity), log });
     closers.push(() => stockArea.close());
-    const routes = [
+    // A worker process serves health, readiness and metrics only.
+    const routes = config.role === 'worker' ? [] : [
       ...identityRoutes(identity),
       ...regionRoutes(regions),
       ...skuRoutes({ db }),
@@ -125,6 +133,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       log,
       metrics,
       bodyLimit: config.http.bodyLimit,
+      trustProxy: config.http.trustProxy,
       routes,
       authenticate: createAuthenticator(identity),
       version: VERSION,
@@ -149,7 +158,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const port = (server.address() as AddressInfo).port;
     const url = config.http.publicUrl ?? `http://localhost:${port}`;
-    return { url, mqttUrl, database, broker, demo, close };
+    return { url, mqttUrl, database, broker, demo, ingest, close };
   } catch (err) {
     await close();
     throw err;

@@ -35,14 +35,22 @@ const envSchema = z.object({
   JWT_TTL_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(60).max(86400).default(900)),
   DEMO: bool,
   CRADLE_DEMO_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(8, 'must be at least 8 characters').default('cradle-demo-2026')),
+  CRADLE_ROLE: z.preprocess(emptyToUndefined, z.enum(['all', 'api', 'worker']).default('all')),
+  TRUST_PROXY: z.preprocess(emptyToUndefined, z.string().default('loopback')),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   BODY_LIMIT: z.preprocess(emptyToUndefined, z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb or 1mb').default('1mb')),
   LOGIN_RATE_LIMIT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(10)),
 });
 
 export interface Config {
+  /**
+   * all: one process does everything (embedded default). api: HTTP and MQTT ingest, jobs only enqueued
+   * (gateway replicas). worker: runs the jobs (BullMQ workers and schedules) and serves only health and metrics.
+   */
+  role: 'all' | 'api' | 'worker';
   env: 'development' | 'production' | 'test';
-  http: { host: string; port: number; publicUrl: string | undefined; bodyLimit: string };
+  /** Express `trust proxy`: which proxies' X-Forwarded-For to believe (client address for rate limits). */
+  http: { host: string; port: number; publicUrl: string | undefined; bodyLimit: string; trustProxy: string };
   dataDir: string;
   database: { url: string | undefined; schema: string | undefined; poolSize: number };
   mqtt: { url: string | undefined; port: number; username: string | undefined; password: string | undefined };
@@ -73,9 +81,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const embedded = e.DATABASE_URL === undefined;
+  if (e.CRADLE_ROLE !== 'all' && !e.REDIS_URL) {
+    throw new ConfigError([`CRADLE_ROLE: "${e.CRADLE_ROLE}" splits jobs from the API, which needs REDIS_URL (BullMQ); leave it unset for one process`]);
+  }
   return {
+    role: e.CRADLE_ROLE,
     env: e.NODE_ENV,
-    http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL, bodyLimit: e.BODY_LIMIT },
+    http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL, bodyLimit: e.BODY_LIMIT, trustProxy: e.TRUST_PROXY },
     dataDir: path.resolve(e.DATA_DIR),
     database: { url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE },
     mqtt: { url: e.MQTT_URL, port: e.MQTT_PORT, username: e.MQTT_USERNAME, password: e.MQTT_PASSWORD },

@@ -13,6 +13,7 @@ export interface HttpAppOptions {
   log: Logger;
   metrics: Metrics;
   bodyLimit: string;
+  trustProxy: string;
   routes: AnyRoute[];
   authenticate: Authenticate;
   readiness: Record<string, ReadinessCheck>;
@@ -27,7 +28,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 export function createHttpApp(opts: HttpAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', /^\d+$/.test(opts.trustProxy) ? Number(opts.trustProxy) : opts.trustProxy === 'true' ? true : opts.trustProxy.split(',').map((s) => s.trim()));
   app.set('etag', false);
   app.set('query parser', 'simple');
 
