@@ -22,6 +22,9 @@ import { regionRoutes } from './regions/routes';
 import { createRegionService } from './regions/service';
 import { skuRoutes } from './skus/routes';
 import { seedDemoData } from './demo/seed';
+import { type Ingest, startIngest } from './ingest/consumer';
+import { ingestSettings } from './ingest/settings';
+import { traceRoutes } from './trace/routes';
 import { startStockArea } from './stock/area';
 import { type Ingest, startIngest } from './ingest/consumer';
 import { ingestSettings } from './ingest/settings';
@@ -125,6 +128,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       ...partiesRoutes({ db, regions, visibility }),
       ...deviceRoutes({ db }),
       ...memberRoutes({ db }),
+      ...traceRoutes({ db }),
       ...authorisationRoutes({ authorisations, visibility }),
       ...pricingRoutes({ pricing }),
       ...stockArea.routes,

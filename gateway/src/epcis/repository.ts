@@ -1,0 +1,92 @@
+import { eventHash } from '@cradle/protocol';
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../platform/db';
+import { cbvWord, eventKeys } from './keys';
+
+export type EventDoc = Record<string, unknown>;
+
+export interface EventToStore {
+  event: EventDoc;
+  /** Id of the MQTT message the event came from, when it did. */
+  sourceId?: string | null;
+  /** Namespaces of the capture document's @context, for the hash of extension fields. */
+  namespaces?: Readonly<Record<string, string>>;
+}
+
+export interface StoredEvent {
+  pk: number;
+  eventId: string;
+  hash: string;
+  sourceId: string | null;
+  event: EventDoc;
+}
+
+export interface StoreResult {
+  stored: StoredEvent[];
+  /** Input positions already in the repository (same eventID or same event hash), or repeated in this input. */
+  duplicates: { index: number; eventId: string; hash: string }[];
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const locationId = (v: unknown): string | null => (v && typeof v === 'object' ? str((v as { id?: unknown }).id) : null);
+
+/**
+ * Stores events once: idempotent on the eventID and on the GS1 event hash (CBV 2.0 §8.9), so the same event
+ * captured twice, replayed over MQTT or re-serialised in another key order is kept once. An event without an
+ * eventID gets its hash as eventID. Runs inside the caller's transaction; one INSERT for the events, one for keys.
+ */
+export async function storeEvents(trx: Transaction<Database>, items: readonly EventToStore[]): Promise<StoreResult> {
+  const duplicates: StoreResult['duplicates'] = [];
+  const candidates: { index: number; eventId: string; hash: string; item: EventToStore; event: EventDoc }[] = [];
+  const seen = new Set<string>();
+  items.forEach((item, index) => {
+    const hash = eventHash(item.event, item.namespaces ? { namespaces: item.namespaces } : {});
+    const eventId = str(item.event.eventID) ?? hash;
+    if (seen.has(hash) || seen.has(eventId)) {
+      duplicates.push({ index, eventId, hash });
+      return;
+    }
+    seen.add(hash);
+    seen.add(eventId);
+    const { '@context': _ctx, recordTime: _rt, ...rest } = item.event;
+    candidates.push({ index, eventId, hash, item, event: { ...rest, eventID: eventId } });
+  });
+  if (candidates.length === 0) return { stored: [], duplicates };
+
+  const rows = candidates.map((c) => ({
+    event_id: c.eventId,
+    event_hash: c.hash,
+    source_id: c.item.sourceId ?? null,
+    type: String(c.event.type),
+    action: str(c.event.action),
+    event_time: String(c.event.eventTime),
+    biz_step: cbvWord(c.event.bizStep),
+    disposition: cbvWord(c.event.disposition),
+    read_point: locationId(c.event.readPoint),
+    biz_location: locationId(c.event.bizLocation),
+    doc: c.event,
+  }));
+  const inserted = await sql<{ pk: number | string; event_hash: string }>`
+    insert into epcis_events (event_id, event_hash, source_id, type, action, event_time, biz_step, disposition, read_point, biz_location, doc)
+    select event_id, event_hash, source_id, type, action, event_time, biz_step, disposition, read_point, biz_location, doc
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(event_id text, event_hash text, source_id uuid, type text, action text,
+      event_time timestamptz, biz_step text, disposition text, read_point text, biz_location text, doc jsonb)
+    on conflict do nothing
+    returning pk, event_hash`.execute(trx);
+  const pkByHash = new Map(inserted.rows.map((r) => [r.event_hash, Number(r.pk)]));
+  const stored: StoredEvent[] = [];
+  for (const c of candidates) {
+    const pk = pkByHash.get(c.hash);
+    if (pk === undefined) duplicates.push({ index: c.index, eventId: c.eventId, hash: c.hash });
+    else stored.push({ pk, eventId: c.eventId, hash: c.hash, sourceId: c.item.sourceId ?? null, event: c.event });
+  }
+  const keys = stored.flatMap((s) => eventKeys(s.event).map((k) => ({ event_pk: s.pk, kind: k.kind, value: k.value })));
+  if (keys.length > 0) {
+    await sql`
+      insert into epcis_event_keys (event_pk, kind, value)
+      select event_pk, kind, value from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as v(event_pk bigint, kind text, value text)
+      on conflict do nothing`.execute(trx);
+  }
+  duplicates.sort((a, b) => a.index - b.index);
+  return { stored, duplicates };
+}

@@ -1,0 +1,338 @@
+import {
+  parsePayload,
+  parseTopic,
+  type ProductionMessage,
+  type ReadingMessage,
+  type RejectMessage,
+  type ScanMessage,
+  type StatusMessage,
+  type UpChannel,
+} from '@cradle/protocol';
+import { sql, type Transaction } from 'kysely';
+import type { Database, Db } from '../platform/db';
+import type { EventToStore } from '../epcis/repository';
+import { sglnOf } from '../trace/epc';
+import { recordEvents } from '../trace/record';
+import { SCAN_STEPS, type ScanStep, scanToEvents } from './scan-events';
+
+/** One MQTT message as received: topic and raw payload. */
+export interface InboundMessage {
+  topic: string;
+  payload: Buffer;
+}
+
+type Parsed =
+  | { channel: 'scan'; msg: ScanMessage }
+  | { channel: 'reject'; msg: RejectMessage }
+  | { channel: 'reading'; msg: ReadingMessage }
+  | { channel: 'production'; msg: ProductionMessage }
+  | { channel: 'status'; msg: StatusMessage };
+
+export interface BatchOutcome {
+  received: number;
+  applied: number;
+  duplicates: number;
+  refused: number;
+  events: number;
+  anomalies: number;
+}
+
+interface Problem {
+  device_code: string;
+  site_code: string | null;
+  kind: string;
+  detail: string;
+  topic: string | null;
+  source_id: string | null;
+}
+
+interface DeviceRow {
+  code: string;
+  status: string;
+  kind: string;
+  site_code: string;
+  site_id: string;
+  site_kind: string;
+  gln: string | null;
+}
+
+const MAX_DETAIL = 500;
+const clip = (s: string) => (s.length > MAX_DETAIL ? `${s.slice(0, MAX_DETAIL)}…` : s);
+
+/** Parses what can be checked without the database: topic, JSON, the cradle/v1 schema, topic ↔ payload identity. */
+function parse(m: InboundMessage): { ok: true; value: Parsed & { topic: string } } | { ok: false; problem: Problem } {
+  const t = parseTopic(m.topic);
+  const parts = m.topic.split('/');
+  const deviceGuess = (parts[3] ?? 'unknown').slice(0, 64);
+  const siteGuess = parts[2]?.slice(0, 64) ?? null;
+  const refuse = (kind: string, detail: string, sourceId: string | null = null) => ({
+    ok: false as const,
+    problem: { device_code: deviceGuess, site_code: siteGuess, kind, detail: clip(detail), topic: m.topic.slice(0, 200), source_id: sourceId },
+  });
+  if (!t.ok) return refuse('invalid_topic', t.error.message);
+  if (t.value.channel === 'command') return refuse('invalid_topic', 'command messages go down to devices; the gateway does not ingest them');
+  const channel = t.value.channel as UpChannel;
+  const r = parsePayload(channel, m.payload.toString('utf8'));
+  if (!r.ok) return refuse('invalid_payload', `${r.error.message}${r.error.issues ? ` ${r.error.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}` : ''}`);
+  const msg = r.value;
+  if (msg.siteId !== t.value.siteId || msg.deviceId !== t.value.deviceId) {
+    return refuse('topic_mismatch', `payload says ${msg.siteId}/${msg.deviceId} but was published on ${t.value.siteId}/${t.value.deviceId}`, msg.id);
+  }
+  return { ok: true, value: { channel, msg, topic: m.topic } as Parsed & { topic: string } };
+}
+
+/**
+ * Ingests a batch of MQTT messages in one transaction: refuses what breaks the contract (recorded as device
+ * problems), skips what was ingested before (source event id; EPCIS event hash), tracks sequence gaps per device,
+ * and applies scans, readings, production records and status. The caller acknowledges the messages after this
+ * resolves, so a crash before commit makes the broker deliver them again.
+ */
+export async function ingestBatch(db: Db, messages: readonly InboundMessage[]): Promise<BatchOutcome> {
+  const out: BatchOutcome = { received: messages.length, applied: 0, duplicates: 0, refused: 0, events: 0, anomalies: 0 };
+  const problems: Problem[] = [];
+  const valid: (Parsed & { topic: string })[] = [];
+  const ids = new Set<string>();
+  for (const m of messages) {
+    const p = parse(m);
+    if (!p.ok) {
+      problems.push(p.problem);
+      continue;
+    }
+    if (ids.has(p.value.msg.id)) {
+      out.duplicates++;
+      continue;
+    }
+    ids.add(p.value.msg.id);
+    valid.push(p.value);
+  }
+
+  await db.transaction().execute(async (trx) => {
+    const deviceCodes = [...new Set(valid.map((v) => v.msg.deviceId))];
+    const devices = new Map<string, DeviceRow>();
+    if (deviceCodes.length) {
+      const rows = await trx
+        .selectFrom('devices')
+        .innerJoin('parties', 'parties.id', 'devices.site_id')
+        .select(['devices.code', 'devices.status', 'devices.kind', 'parties.code as site_code', 'parties.id as site_id', 'parties.kind as site_kind', 'parties.gln'])
+        .where('devices.code', 'in', deviceCodes)
+        .execute();
+      for (const r of rows) devices.set(r.code, r);
+    }
+    const accepted: (Parsed & { topic: string; device: DeviceRow })[] = [];
+    for (const v of valid) {
+      const d = devices.get(v.msg.deviceId);
+      const refuse = (kind: string, detail: string) =>
+        problems.push({ device_code: v.msg.deviceId, site_code: v.msg.siteId, kind, detail, topic: v.topic, source_id: v.msg.id });
+      if (!d) refuse('unknown_device', `no device ${v.msg.deviceId} is registered`);
+      else if (d.status !== 'active') refuse('revoked_device', `device ${d.code} is ${d.status}; its messages are not accepted`);
+      else if (d.site_code !== v.msg.siteId) refuse('site_mismatch', `device ${d.code} belongs to site ${d.site_code}, not ${v.msg.siteId}`);
+      else accepted.push({ ...v, device: d });
+    }
+
+    // Idempotency on the source event id: only the first delivery of each id goes further.
+    let fresh: typeof accepted = [];
+    if (accepted.length) {
+      const rows = accepted.map((a) => ({ source_id: a.msg.id, device_code: a.device.code, channel: a.channel, seq: a.msg.seq }));
+      const ins = await sql<{ source_id: string }>`
+        insert into ingest_messages (source_id, device_code, channel, seq)
+        select source_id, device_code, channel, seq from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(source_id uuid, device_code text, channel text, seq bigint)
+        on conflict do nothing returning source_id`.execute(trx);
+      const isNew = new Set(ins.rows.map((r) => r.source_id));
+      fresh = accepted.filter((a) => isNew.has(a.msg.id));
+      out.duplicates += accepted.length - fresh.length;
+    }
+    out.applied = fresh.length;
+
+    await trackStreams(trx, fresh, problems);
+
+    for (const f of fresh) {
+      if (f.channel === 'reject') {
+        problems.push({ device_code: f.device.code, site_code: f.device.site_code, kind: 'scan_rejected', detail: clip(`${f.msg.scannerId}: ${f.msg.code} ${f.msg.message} (raw ${JSON.stringify(f.msg.raw.slice(0, 80))})`), topic: f.topic, source_id: f.msg.id });
+      }
+    }
+    const readings = fresh.filter((f): f is Extract<typeof f, { channel: 'reading' }> => f.channel === 'reading');
+    if (readings.length) {
+      const rows = readings.map((r) => ({
+        source_id: r.msg.id,
+        site_id: r.device.site_id,
+        device_code: r.device.code,
+        batch_code: r.msg.batch ?? null,
+        name: r.msg.name,
+        value: r.msg.value,
+        unit: r.msg.unit,
+        quality: r.msg.quality,
+        out_of_limits: r.msg.outOfLimits ?? false,
+        limits: r.msg.limits ?? null,
+        at: r.msg.sourceTime ?? r.msg.ts,
+      }));
+      await sql`
+        insert into batch_readings (source_id, site_id, device_code, batch_code, name, value, unit, quality, out_of_limits, limits, at)
+        select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(source_id uuid, site_id uuid, device_code text, batch_code text,
+          name text, value double precision, unit text, quality text, out_of_limits boolean, limits jsonb, at timestamptz)
+        on conflict do nothing`.execute(trx);
+    }
+    for (const f of fresh) if (f.channel === 'production') await applyProduction(trx, f.msg, f.device, problems);
+
+    const scans = fresh.filter((f): f is Extract<typeof f, { channel: 'scan' }> => f.channel === 'scan');
+    if (scans.length) {
+      const r = await applyScans(trx, scans, problems);
+      out.events = r.events;
+      out.anomalies = r.anomalies;
+    }
+
+    if (problems.length) {
+      await sql`
+        insert into device_problems (device_code, site_code, kind, detail, topic, source_id)
+        select device_code, site_code, kind, detail, topic, source_id
+        from jsonb_to_recordset(${JSON.stringify(problems)}::jsonb) as v(device_code text, site_code text, kind text, detail text, topic text, source_id uuid)`.execute(trx);
+      const refusedBy = new Map<string, number>();
+      for (const p of problems) if (p.kind !== 'seq_gap' && p.kind !== 'scan_rejected' && p.kind !== 'unidentified_read' && p.kind !== 'release_refused') refusedBy.set(p.device_code, (refusedBy.get(p.device_code) ?? 0) + 1);
+      for (const [code, n] of refusedBy) {
+        const d = devices.get(code);
+        if (!d) continue;
+        await sql`
+          insert into device_streams (device_code, site_code, rejected, last_seen_at) values (${code}, ${d.site_code}, ${n}, now())
+          on conflict (device_code) do update set rejected = device_streams.rejected + ${n}, last_seen_at = now()`.execute(trx);
+      }
+    }
+  });
+  out.refused = problems.filter((p) => !['seq_gap', 'scan_rejected', 'unidentified_read', 'release_refused'].includes(p.kind)).length;
+  return out;
+}
+
+/** Per device: received count, highest seq, and the holes in the sequence (a late message fills its hole). */
+async function trackStreams(trx: Transaction<Database>, fresh: readonly (Parsed & { device: DeviceRow })[], problems: Problem[]): Promise<void> {
+  const byDevice = new Map<string, (Parsed & { device: DeviceRow })[]>();
+  for (const f of fresh) (byDevice.get(f.device.code) ?? byDevice.set(f.device.code, []).get(f.device.code)!).push(f);
+  if (byDevice.size === 0) return;
+  const codes = [...byDevice.keys()].sort();
+  const current = await sql<{ device_code: string; max_seq: number | string }>`
+    select device_code, max_seq from device_streams where device_code = any(${codes}::text[]) order by device_code for update`.execute(trx);
+  const maxSeq = new Map(current.rows.map((r) => [r.device_code, Number(r.max_seq)]));
+  const rows: { device_code: string; site_code: string; max_seq: number; received: number; missing: number; status: string | null; detail: unknown; status_at: string | null; seen: string }[] = [];
+  for (const code of codes) {
+    const list = byDevice.get(code)!;
+    const device = list[0]!.device;
+    let max = maxSeq.get(code) ?? 0;
+    let missing = 0;
+    // Status is state, not an event: its seq is the device's high-water mark, outside the gap-free sequence.
+    const seqs = list.filter((f) => f.channel !== 'status').map((f) => f.msg.seq).sort((a, b) => a - b);
+    const late: number[] = [];
+    for (const s of seqs) {
+      if (s > max + 1) {
+        await trx.insertInto('device_seq_gaps').values({ device_code: code, from_seq: max + 1, to_seq: s - 1 }).execute();
+        problems.push({ device_code: code, site_code: device.site_code, kind: 'seq_gap', detail: `messages ${max + 1}–${s - 1} have not arrived (next seen: ${s})`, topic: null, source_id: null });
+        missing += s - 1 - max;
+      }
+      if (s > max) max = s;
+      else late.push(s);
+    }
+    for (const s of late) {
+      const filled = await sql`update device_seq_gaps set filled = filled + 1 where device_code = ${code} and ${s} between from_seq and to_seq`.execute(trx);
+      if (Number(filled.numAffectedRows ?? 0) > 0) missing -= 1;
+    }
+    const status = [...list].reverse().find((f): f is Extract<typeof f, { channel: 'status' }> => f.channel === 'status');
+    rows.push({
+      device_code: code,
+      site_code: device.site_code,
+      max_seq: max,
+      received: seqs.length,
+      missing,
+      status: status?.msg.state ?? null,
+      detail: status?.msg.detail ?? null,
+      status_at: status?.msg.ts ?? null,
+      seen: list.map((f) => f.msg.ts).sort().at(-1)!,
+    });
+  }
+  await sql`
+    insert into device_streams (device_code, site_code, max_seq, received, missing, last_status, last_status_detail, last_status_at, last_seen_at)
+    select device_code, site_code, max_seq, received, missing, status, detail, status_at, seen
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(device_code text, site_code text, max_seq bigint, received bigint, missing bigint,
+      status text, detail jsonb, status_at timestamptz, seen timestamptz)
+    on conflict (device_code) do update set
+      max_seq = greatest(device_streams.max_seq, excluded.max_seq),
+      received = device_streams.received + excluded.received,
+      missing = device_streams.missing + excluded.missing,
+      last_status = case when excluded.last_status is not null and (device_streams.last_status_at is null or excluded.last_status_at >= device_streams.last_status_at)
+        then excluded.last_status else device_streams.last_status end,
+      last_status_detail = case when excluded.last_status is not null and (device_streams.last_status_at is null or excluded.last_status_at >= device_streams.last_status_at)
+        then excluded.last_status_detail else device_streams.last_status_detail end,
+      last_status_at = greatest(device_streams.last_status_at, excluded.last_status_at),
+      last_seen_at = greatest(device_streams.last_seen_at, excluded.last_seen_at)`.execute(trx);
+}
+
+const NEXT_STATUS: Record<ProductionMessage['kind'], string> = {
+  batch_started: 'open',
+  batch_completed: 'completed',
+  batch_aborted: 'aborted',
+  batch_held: 'held',
+  batch_released: 'released',
+};
+
+/** A production record creates or advances the batch; a device cannot release a batch whose sterilisation went out of limits. */
+async function applyProduction(trx: Transaction<Database>, msg: ProductionMessage, device: DeviceRow, problems: Problem[]): Promise<void> {
+  const productionDate = msg.productionDate ?? msg.ts.slice(0, 10);
+  await sql`
+    insert into batches (gtin, code, factory_id, line, production_date, expiry_date, status, details)
+    values (${msg.gtin}, ${msg.batch}, ${device.site_id}, ${msg.line ?? null}, ${productionDate}::date,
+      coalesce(${msg.expiryDate ?? null}::date, ${productionDate}::date + (select shelf_life_days from skus where gtin = ${msg.gtin})),
+      'open', ${JSON.stringify(msg.details ?? {})}::jsonb)
+    on conflict (gtin, code) do update set
+      line = coalesce(batches.line, excluded.line),
+      factory_id = coalesce(batches.factory_id, excluded.factory_id),
+      expiry_date = coalesce(${msg.expiryDate ?? null}::date, batches.expiry_date),
+      details = batches.details || excluded.details,
+      updated_at = now()`.execute(trx);
+  if (msg.kind === 'batch_started') return;
+  if (msg.kind === 'batch_released') {
+    const flagged = await sql<{ n: number }>`
+      select count(*)::int as n from batch_readings where batch_code = ${msg.batch} and site_id = ${device.site_id} and out_of_limits`.execute(trx);
+    const b = await trx.selectFrom('batches').select(['release_override']).where('gtin', '=', msg.gtin).where('code', '=', msg.batch).executeTakeFirstOrThrow();
+    if ((flagged.rows[0]?.n ?? 0) > 0 && !b.release_override) {
+      problems.push({ device_code: device.code, site_code: device.site_code, kind: 'release_refused', detail: `batch ${msg.batch}: sterilisation went out of limits; release needs an override with a reason at HQ`, topic: null, source_id: msg.id });
+      return;
+    }
+  }
+  await trx
+    .updateTable('batches')
+    .set({ status: NEXT_STATUS[msg.kind] as 'open', updated_at: new Date() })
+    .where('gtin', '=', msg.gtin)
+    .where('code', '=', msg.batch)
+    .where('status', 'not in', ['recalled', 'released'])
+    .execute();
+}
+
+/** Scans become EPCIS events (stored once, by source id and event hash) and drive the code lifecycle. */
+async function applyScans(trx: Transaction<Database>, scans: readonly { msg: ScanMessage; device: DeviceRow; topic: string }[], problems: Problem[]): Promise<{ events: number; anomalies: number }> {
+  const scannerIds = [...new Set(scans.map((s) => s.msg.scannerId))];
+  const steps = new Map<string, ScanStep>();
+  const configs = await trx.selectFrom('devices').select(['code', 'config']).where('code', 'in', scannerIds).execute();
+  for (const c of configs) {
+    const step = (c.config as { bizStep?: unknown }).bizStep;
+    if (typeof step === 'string' && (SCAN_STEPS as readonly string[]).includes(step)) steps.set(c.code, step as ScanStep);
+  }
+  const orderIds = [...new Set(scans.map((s) => s.msg.context?.orderId).filter((o): o is string => !!o))];
+  const destinations = new Map<string, string | null>();
+  if (orderIds.length) {
+    const rows = await trx
+      .selectFrom('dispatch_bindings')
+      .innerJoin('parties', 'parties.id', 'dispatch_bindings.destination_id')
+      .select(['dispatch_bindings.order_id', 'parties.gln'])
+      .where('dispatch_bindings.order_id', 'in', orderIds)
+      .execute();
+    for (const r of rows) destinations.set(r.order_id, sglnOf(r.gln));
+  }
+  const items: EventToStore[] = [];
+  for (const s of scans) {
+    const site = { id: s.device.site_id, kind: s.device.site_kind, gln: s.device.gln };
+    const r = scanToEvents(s.msg, site, steps.get(s.msg.scannerId) ?? null, (orderId) => ({ destination: destinations.get(orderId) ?? null }));
+    if (r.kind === 'unidentified') {
+      problems.push({ device_code: s.device.code, site_code: s.device.site_code, kind: 'unidentified_read', detail: clip(r.detail), topic: s.topic, source_id: s.msg.id });
+    } else if (r.kind === 'events') {
+      for (const event of r.events) items.push({ event: event as Record<string, unknown>, sourceId: s.msg.id });
+    }
+  }
+  if (items.length === 0) return { events: 0, anomalies: 0 };
+  const result = await recordEvents(trx, items);
+  return { events: result.stored.length, anomalies: result.lifecycle.anomalies.length };
+}

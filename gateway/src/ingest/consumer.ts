@@ -1,0 +1,216 @@
+import { topicFilter, UP_CHANNELS } from '@cradle/protocol';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
+import type { Db } from '../platform/db';
+import type { Logger } from '../platform/logging';
+import { type BatchOutcome, ingestBatch } from './batch';
+
+export interface IngestOptions {
+  db: Db;
+  log: Logger;
+  mqttUrl: string;
+  auth: { username?: string | undefined; password?: string | undefined };
+  /** 5 for an external MQTT 5 broker (shared subscriptions, receive maximum); 4 (3.1.1) for the embedded aedes. */
+  protocolVersion: 4 | 5;
+  /** Stable client id: the broker keeps the session (and unacknowledged messages) for it across restarts. */
+  clientId: string;
+  /** Shared-subscription group ($share/{group}/...), so replicas split the stream; MQTT 5 only. */
+  shareGroup?: string | undefined;
+  /** Messages per transaction (default 1000). */
+  maxBatch?: number;
+  /** How long the first message of a batch waits for company (default 10 ms). */
+  lingerMs?: number;
+  /** Unacknowledged messages the broker may have in flight to us (MQTT 5 receive maximum; default 2000). */
+  receiveMaximum?: number;
+  onBatch?: (outcome: BatchOutcome) => void;
+}
+
+export interface IngestStats {
+  batches: number;
+  received: number;
+  applied: number;
+  duplicates: number;
+  refused: number;
+  events: number;
+  anomalies: number;
+  failures: number;
+}
+
+export interface Ingest {
+  client: MqttClient;
+  stats: IngestStats;
+  /** Resolves when everything received so far is committed and acknowledged (tests, benchmarks). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Pending {
+  topic: string;
+  payload: Buffer;
+  messageId: number | undefined;
+  qos: number;
+  generation: number;
+}
+
+/**
+ * The MQTT ingest: a persistent session (clean: false) on a stable client id, QoS 1 subscriptions to every up
+ * channel, and PUBACKs held back until the batch holding the message is committed. A crash before the commit leaves
+ * the messages unacknowledged, so the broker delivers them again to the next session; replays are harmless because
+ * the ingest is idempotent on the source event id and the EPCIS event hash.
+ *
+ * MQTT.js sends the PUBACK once `handleMessage` calls back, and reads no further packet until it has: holding that
+ * callback would ingest one message per transaction. So `handleMessage` takes the message and calls back at once,
+ * and the PUBACK it triggers is intercepted and sent after the commit instead (`_sendPacket` is MQTT.js's one
+ * outgoing path). An acknowledgement is only sent on the connection the message came on: after a reconnect the
+ * broker redelivers, and an old packet id must not acknowledge a new message.
+ */
+export async function startIngest(opts: IngestOptions): Promise<Ingest> {
+  const maxBatch = opts.maxBatch ?? 1000;
+  const lingerMs = opts.lingerMs ?? 10;
+  const stats: IngestStats = { batches: 0, received: 0, applied: 0, duplicates: 0, refused: 0, events: 0, anomalies: 0, failures: 0 };
+  let generation = 0;
+  let queue: Pending[] = [];
+  let flushing: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+  let idleWaiters: (() => void)[] = [];
+
+  const options: IClientOptions = {
+    clientId: opts.clientId,
+    clean: false,
+    protocolVersion: opts.protocolVersion,
+    reconnectPeriod: 1000,
+    connectTimeout: 5000,
+    ...(opts.auth.username ? { username: opts.auth.username, password: opts.auth.password } : {}),
+    ...(opts.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600, receiveMaximum: opts.receiveMaximum ?? 2000 } } : {}),
+  };
+  const client = mqtt.connect(opts.mqttUrl, { ...options, manualConnect: true });
+  const internal = client as unknown as { _sendPacket(packet: Packet, cb?: (err?: Error) => void, cbStorePut?: () => void, noStore?: boolean): void };
+  const send = internal._sendPacket.bind(client);
+  const held = new Set<number>();
+  internal._sendPacket = (packet, cb, cbStorePut, noStore) => {
+    if (packet.cmd === 'puback' && packet.messageId !== undefined && held.has(packet.messageId)) {
+      held.delete(packet.messageId);
+      cb?.(); // let MQTT.js read on; the real PUBACK goes after the commit
+      return;
+    }
+    send(packet, cb, cbStorePut, noStore);
+  };
+  client.handleMessage = (packet: Packet, callback: (err?: Error) => void) => {
+    const p = packet as IPublishPacket;
+    if (p.qos > 0 && p.messageId !== undefined) held.add(p.messageId);
+    queue.push({ topic: p.topic, payload: Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload), messageId: p.messageId, qos: p.qos, generation });
+    schedule();
+    callback();
+  };
+  client.on('connect', (connack) => {
+    generation += 1;
+    held.clear();
+    // Messages taken on the previous connection and not yet committed will come again; drop the copies not in flight.
+    if (!flushing) queue = [];
+    opts.log.info({ url: opts.mqttUrl, sessionPresent: connack.sessionPresent }, 'ingest connected');
+    if (!connack.sessionPresent && generation > 1) void subscribe();
+  });
+  client.on('error', (err) => opts.log.warn({ err: err.message }, 'ingest mqtt error'));
+
+  async function subscribe() {
+    const filters = UP_CHANNELS.map((c) => {
+      const f = topicFilter(c, opts.protocolVersion === 5 && opts.shareGroup ? { shareGroup: opts.shareGroup } : {});
+      if (!f.ok) throw new Error(f.error.message);
+      return f.value;
+    });
+    try {
+      await client.subscribeAsync(filters, { qos: 1 });
+    } catch (err) {
+      opts.log.error({ err }, 'ingest subscription failed');
+    }
+  }
+
+  function schedule() {
+    if (flushing) return;
+    if (queue.length >= maxBatch) return void flush();
+    if (!timer) timer = setTimeout(() => void flush(), lingerMs);
+  }
+
+  function flush(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (flushing || queue.length === 0) {
+      if (!flushing) notifyIdle();
+      return flushing ?? Promise.resolve();
+    }
+    const batch = queue.slice(0, maxBatch);
+    queue = queue.slice(batch.length);
+    flushing = (async () => {
+      let delay = 200;
+      for (;;) {
+        try {
+          const outcome = await ingestBatch(opts.db, batch);
+          account(outcome);
+          break;
+        } catch (err) {
+          stats.failures += 1;
+          opts.log.error({ err, messages: batch.length }, 'ingest batch failed; not acknowledged, retrying');
+          if (closed) return;
+          await new Promise((r) => setTimeout(r, delay));
+          delay = Math.min(delay * 2, 5000);
+        }
+      }
+      for (const m of batch) {
+        if (m.qos > 0 && m.messageId !== undefined && m.generation === generation && client.connected) {
+          send({ cmd: 'puback', messageId: m.messageId } as Packet);
+        }
+      }
+    })().finally(() => {
+      flushing = null;
+      if (queue.length) schedule();
+      else notifyIdle();
+    });
+    return flushing;
+  }
+
+  function account(o: BatchOutcome) {
+    stats.batches += 1;
+    stats.received += o.received;
+    stats.applied += o.applied;
+    stats.duplicates += o.duplicates;
+    stats.refused += o.refused;
+    stats.events += o.events;
+    stats.anomalies += o.anomalies;
+    opts.onBatch?.(o);
+  }
+
+  function notifyIdle() {
+    if (flushing || queue.length) return;
+    const w = idleWaiters;
+    idleWaiters = [];
+    for (const f of w) f();
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => {
+      client.removeListener('connect', onConnect);
+      reject(err);
+    };
+    const onConnect = () => {
+      client.removeListener('error', onError);
+      resolve();
+    };
+    client.once('connect', onConnect);
+    client.once('error', onError);
+    client.connect();
+  });
+  // A resumed session keeps its subscriptions; a new one (or a first start) needs them.
+  await subscribe();
+
+  return {
+    client,
+    stats,
+    idle: () => (flushing || queue.length ? new Promise<void>((r) => idleWaiters.push(r)) : Promise.resolve()),
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      await flushing?.catch(() => undefined);
+      await client.endAsync(true);
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import { buildAggregationEvent, buildObjectEvent, type EpcisEvent, type ScanMessage } from '@cradle/protocol';
+import { dispatchTransactionUri, sgtinEpc, sglnOf, SITE_TIME_ZONE, ssccEpc } from '../trace/epc';
+
+/** What a scanner's reads mean; set per scanner device (`devices.config.bizStep`), else derived from the site. */
+export const SCAN_STEPS = ['commissioning', 'packing', 'unpacking', 'shipping', 'receiving', 'retail_selling', 'inspecting', 'decommissioning'] as const;
+export type ScanStep = (typeof SCAN_STEPS)[number];
+
+export interface ScanSite {
+  id: string;
+  kind: string;
+  gln: string | null;
+}
+
+export interface DispatchTarget {
+  /** SGLN of the order's destination, when the order is bound. */
+  destination: string | null;
+}
+
+export type ScanOutcome =
+  | { kind: 'events'; events: EpcisEvent[] }
+  /** Order open/close barcodes and pallet-context reads: part of the stream, but no event of their own. */
+  | { kind: 'context' }
+  | { kind: 'unidentified'; detail: string };
+
+/**
+ * Turns one scan into EPCIS events (EPCIS 2.0 ObjectEvent / AggregationEvent, CBV 2.0 bizSteps):
+ * - factory (default): commissioning of the can or case label; with a case or pallet open on the line
+ *   (context.sscc), also packing into it;
+ * - warehouse with a dispatch order open (context.orderId): shipping on that order, to the order's destination;
+ *   without one: receiving;
+ * - dealer or store: receiving.
+ * A scanner configured with a bizStep overrides the default. Each event's eventID is its GS1 event hash.
+ */
+export function scanToEvents(msg: ScanMessage, site: ScanSite, configured: ScanStep | null, dispatch: (orderId: string) => DispatchTarget): ScanOutcome {
+  const p = msg.parsed;
+  const epc = p.gtin && p.serial ? sgtinEpc(p.gtin, p.serial) : p.sscc ? ssccEpc(p.sscc) : null;
+  const contextSscc = msg.context?.sscc ? ssccEpc(msg.context.sscc) : null;
+  if (!epc) {
+    if (Object.keys(p.elements).length === 0) return { kind: 'context' };
+    return { kind: 'unidentified', detail: `read ${JSON.stringify(msg.raw.slice(0, 80))} carries no serialised code (GTIN + serial, or SSCC)` };
+  }
+  // The pallet label read on a context scanner opens the pallet: the context, not an event.
+  if (p.sscc && contextSscc === epc) return { kind: 'context' };
+
+  const where = sglnOf(site.gln);
+  const common = {
+    eventTime: msg.ts,
+    eventTimeZoneOffset: SITE_TIME_ZONE,
+    eventId: 'hash' as const,
+    ...(where ? { readPoint: where, bizLocation: where } : {}),
+  };
+  const orderId = msg.context?.orderId;
+  const step: ScanStep =
+    configured ??
+    (site.kind === 'factory' ? 'commissioning' : site.kind === 'warehouse' ? (orderId ? 'shipping' : 'receiving') : 'receiving');
+
+  const events: EpcisEvent[] = [];
+  const push = (r: { ok: true; value: EpcisEvent } | { ok: false; error: { message: string; issues: readonly { path: string; message: string }[] } }) => {
+    if (!r.ok) throw new Error(`${r.error.message} ${JSON.stringify(r.error.issues)}`);
+    events.push(r.value);
+  };
+  const ilmd: Record<string, unknown> = {};
+  if (p.batch) ilmd['cbvmda:lotNumber'] = p.batch;
+  if (p.expiry) ilmd['cbvmda:itemExpirationDate'] = p.expiry;
+
+  switch (step) {
+    case 'commissioning':
+      push(buildObjectEvent({ ...common, action: 'ADD', epcs: [epc], bizStep: 'commissioning', disposition: 'active', ...(Object.keys(ilmd).length ? { ilmd } : {}) }));
+      if (contextSscc && contextSscc !== epc) {
+        push(buildAggregationEvent({ ...common, action: 'ADD', parentId: contextSscc, childEpcs: [epc], bizStep: 'packing', disposition: 'in_progress' }));
+      }
+      break;
+    case 'packing':
+    case 'unpacking':
+      if (!contextSscc || contextSscc === epc) return { kind: 'unidentified', detail: `a ${step} read needs a case or pallet open on the line (context.sscc)` };
+      push(buildAggregationEvent({ ...common, action: step === 'packing' ? 'ADD' : 'DELETE', parentId: contextSscc, childEpcs: [epc], bizStep: step, disposition: step === 'packing' ? 'in_progress' : 'in_progress' }));
+      break;
+    case 'shipping': {
+      if (!orderId) return { kind: 'unidentified', detail: 'a shipping read needs a dispatch order open on the line (context.orderId)' };
+      const target = dispatch(orderId);
+      push(
+        buildObjectEvent({
+          ...common,
+          action: 'OBSERVE',
+          epcs: [epc],
+          bizStep: 'shipping',
+          disposition: 'in_transit',
+          bizTransactions: [{ type: 'desadv', id: dispatchTransactionUri(orderId) }],
+          ...(where ? { sources: [{ type: 'owning_party', id: where }] } : {}),
+          ...(target.destination ? { destinations: [{ type: 'owning_party', id: target.destination }] } : {}),
+        }),
+      );
+      break;
+    }
+    case 'receiving':
+      push(buildObjectEvent({ ...common, action: 'OBSERVE', epcs: [epc], bizStep: 'receiving', disposition: 'in_progress' }));
+      break;
+    case 'retail_selling':
+      push(buildObjectEvent({ ...common, action: 'OBSERVE', epcs: [epc], bizStep: 'retail_selling', disposition: 'retail_sold' }));
+      break;
+    case 'inspecting':
+      push(buildObjectEvent({ ...common, action: 'OBSERVE', epcs: [epc], bizStep: 'inspecting' }));
+      break;
+    case 'decommissioning':
+      push(buildObjectEvent({ ...common, action: 'DELETE', epcs: [epc], bizStep: 'decommissioning', disposition: 'inactive' }));
+      break;
+  }
+  return { kind: 'events', events };
+}

@@ -1,0 +1,38 @@
+import os from 'node:os';
+import { z } from 'zod';
+
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only (1-64)');
+const envSchema = z.object({
+  INGEST_CLIENT_ID: z.preprocess((v) => (v === '' ? undefined : v), id.optional()),
+  INGEST_SHARE_GROUP: z.preprocess((v) => (v === '' ? undefined : v), id.optional()),
+  INGEST_MAX_BATCH: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(10_000).default(1000)),
+  INGEST_LINGER_MS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(1000).default(10)),
+});
+
+export interface IngestSettings {
+  clientId: string;
+  shareGroup: string;
+  maxBatch: number;
+  lingerMs: number;
+}
+
+/**
+ * Ingest settings from the environment, validated at start-up. The client id must be stable across restarts (the
+ * broker keeps the session's unacknowledged messages for it) and distinct per replica; the share group is the same
+ * for every replica that writes to one database, so they split the stream and never each take all of it.
+ */
+export function ingestSettings(env: NodeJS.ProcessEnv, database: { schema: string | undefined }): IngestSettings {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`Invalid ingest configuration: ${parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  const scope = (database.schema ?? 'public').slice(0, 24);
+  const host = os.hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 24);
+  return {
+    clientId: e.INGEST_CLIENT_ID ?? `cradle-ingest-${scope}-${host}`,
+    shareGroup: e.INGEST_SHARE_GROUP ?? `cradle-ingest-${scope}`,
+    maxBatch: e.INGEST_MAX_BATCH,
+    lingerMs: e.INGEST_LINGER_MS,
+  };
+}

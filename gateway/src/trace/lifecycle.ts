@@ -1,0 +1,331 @@
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../platform/db';
+import type { CodeState } from '../platform/db/schema';
+import type { StoredEvent } from '../epcis/repository';
+import { cbvWord, normaliseEpc } from '../epcis/keys';
+import { glnOf, orderIdOf } from './epc';
+
+/**
+ * The code lifecycle, driven by stored EPCIS events whatever their source (MQTT scans, EPCIS capture):
+ *   issued → commissioned → (packed into a case/pallet) → shipped (bound to a dispatch order, hence to the dealer)
+ *   → received → sold; decommissioned at any point.
+ * A case or pallet speaks for everything inside it: shipping, receiving, selling or decommissioning a parent applies
+ * to its descendants. Invalid transitions are recorded as anomalies with their evidence and are not applied.
+ */
+
+export type AnomalyKind =
+  | 'not_issued'
+  | 'not_commissioned'
+  | 'commissioned_twice'
+  | 'packed_twice'
+  | 'pack_cycle'
+  | 'unpack_mismatch'
+  | 'shipped_twice'
+  | 'unbound_order'
+  | 'sold_twice'
+  | 'decommissioned_in_use';
+
+interface CodeRow {
+  epc: string;
+  kind: 'item' | 'case' | 'pallet';
+  batch_code: string | null;
+  state: CodeState;
+  parent_epc: string | null;
+  order_id: string | null;
+  shipped_to: string | null;
+  holder_id: string | null;
+  commissioned_at: Date | string | null;
+  last_event_at: Date | string | null;
+}
+
+interface Party {
+  id: string;
+  kind: string;
+  code: string;
+}
+
+interface NewAnomaly {
+  kind: AnomalyKind;
+  epc: string | null;
+  event_pk: number;
+  source_id: string | null;
+  detail: string;
+  evidence: Record<string, unknown>;
+}
+
+export interface LifecycleResult {
+  changed: number;
+  anomalies: NewAnomaly[];
+}
+
+type Op = 'commission' | 'pack' | 'unpack' | 'ship' | 'receive' | 'sell' | 'inspect' | 'decommission' | 'observe';
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const objects = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => x !== null && typeof x === 'object') : []);
+const isCode = (epc: string) => epc.startsWith('urn:epc:id:sgtin:') || epc.startsWith('urn:epc:id:sscc:');
+
+function opOf(e: Record<string, unknown>): Op {
+  const step = cbvWord(e.bizStep);
+  if (e.type === 'AggregationEvent') return e.action === 'DELETE' ? 'unpack' : e.action === 'ADD' ? 'pack' : 'observe';
+  if (step === 'decommissioning' || (e.type === 'ObjectEvent' && e.action === 'DELETE')) return 'decommission';
+  if (step === 'commissioning' && e.action === 'ADD') return 'commission';
+  if (step === 'shipping') return 'ship';
+  if (step === 'receiving' || step === 'arriving' || step === 'accepting') return 'receive';
+  if (step === 'retail_selling') return 'sell';
+  if (step === 'inspecting') return 'inspect';
+  return 'observe';
+}
+
+function subjects(e: Record<string, unknown>): string[] {
+  const out = [...strings(e.epcList), ...strings(e.childEPCs)];
+  if (e.type !== 'AggregationEvent' && typeof e.parentID === 'string') out.push(e.parentID);
+  return out.map(normaliseEpc).filter(isCode);
+}
+
+const locationGln = (v: unknown) => (v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' ? glnOf((v as { id: string }).id) : null);
+
+/** Applies the events (in order) to the codes they name; returns the anomalies it recorded. */
+export async function applyLifecycle(trx: Transaction<Database>, events: readonly StoredEvent[]): Promise<LifecycleResult> {
+  const plan = events.map((s) => ({ s, op: opOf(s.event) })).filter((p) => p.op !== 'observe' || subjects(p.s.event).length > 0);
+  if (plan.length === 0) return { changed: 0, anomalies: [] };
+
+  const named = new Set<string>();
+  const glns = new Set<string>();
+  const orders = new Set<string>();
+  for (const { s } of plan) {
+    for (const epc of subjects(s.event)) named.add(epc);
+    if (typeof s.event.parentID === 'string') named.add(normaliseEpc(s.event.parentID));
+    const g = locationGln(s.event.bizLocation);
+    if (g) glns.add(g);
+    for (const d of objects(s.event.destinationList)) if (typeof d.destination === 'string') glns.add(glnOf(d.destination) ?? '');
+    for (const b of objects(s.event.bizTransactionList)) {
+      const o = typeof b.bizTransaction === 'string' ? orderIdOf(b.bizTransaction) : null;
+      if (o) orders.add(o);
+    }
+  }
+  glns.delete('');
+
+  // Everything named and everything inside it, locked in a fixed order so concurrent ingesters never deadlock.
+  const family = await sql<{ epc: string }>`
+    with recursive d(epc) as (
+      select epc from codes where epc = any(${[...named]}::text[])
+      union
+      select c.epc from codes c join d on c.parent_epc = d.epc
+    ) select epc from d`.execute(trx);
+  const rows = family.rows.length
+    ? (
+        await sql<CodeRow>`
+        select epc, kind, batch_code, state, parent_epc, order_id, shipped_to, holder_id, commissioned_at, last_event_at
+        from codes where epc = any(${family.rows.map((r) => r.epc)}::text[]) order by epc for update`.execute(trx)
+      ).rows
+    : [];
+  const codes = new Map(rows.map((r) => [r.epc, r]));
+  const children = new Map<string, Set<string>>();
+  const link = (child: string, parent: string | null, previous: string | null) => {
+    if (previous) children.get(previous)?.delete(child);
+    if (parent) (children.get(parent) ?? children.set(parent, new Set()).get(parent)!).add(child);
+  };
+  for (const r of rows) link(r.epc, r.parent_epc, null);
+
+  const parties = new Map<string, Party>();
+  if (glns.size) {
+    const ps = await trx.selectFrom('parties').select(['id', 'gln', 'kind', 'code']).where('gln', 'in', [...glns]).execute();
+    for (const p of ps) if (p.gln) parties.set(p.gln, { id: p.id, kind: p.kind, code: p.code });
+  }
+  const bindings = new Map<string, string>();
+  if (orders.size) {
+    const bs = await trx.selectFrom('dispatch_bindings').select(['order_id', 'destination_id']).where('order_id', 'in', [...orders]).execute();
+    for (const b of bs) bindings.set(b.order_id, b.destination_id);
+  }
+
+  const dirty = new Set<string>();
+  const anomalies: NewAnomaly[] = [];
+  const descendants = (epc: string): string[] => {
+    const out: string[] = [];
+    const stack = [...(children.get(epc) ?? [])];
+    while (stack.length) {
+      const c = stack.pop()!;
+      out.push(c);
+      stack.push(...(children.get(c) ?? []));
+    }
+    return out;
+  };
+
+  for (const { s, op } of plan) {
+    const e = s.event;
+    const at = String(e.eventTime);
+    const flag = (kind: AnomalyKind, epc: string | null, detail: string, evidence: Record<string, unknown> = {}) =>
+      anomalies.push({ kind, epc, event_pk: s.pk, source_id: s.sourceId, detail, evidence: { eventID: s.eventId, bizStep: e.bizStep ?? null, eventTime: at, ...evidence } });
+    const touch = (c: CodeRow) => {
+      c.last_event_at = at;
+      dirty.add(c.epc);
+    };
+    const location = locationGln(e.bizLocation);
+    const here = location ? parties.get(location) : undefined;
+    const live = (epc: string): CodeRow | null => {
+      const c = codes.get(epc);
+      if (!c) {
+        flag('not_issued', epc, `${epc} was never issued by the brand: a forged or foreign code`);
+        return null;
+      }
+      if (c.state === 'issued' || c.state === 'decommissioned') {
+        flag(c.state === 'issued' ? 'not_commissioned' : 'decommissioned_in_use', epc, `${epc} is ${c.state}, so it cannot be ${String(cbvWord(e.bizStep) ?? op)}`, { state: c.state });
+        return null;
+      }
+      return c;
+    };
+
+    switch (op) {
+      case 'commission':
+        for (const epc of subjects(e)) {
+          const c = codes.get(epc);
+          if (!c) {
+            flag('not_issued', epc, `${epc} was never issued by the brand: a forged or foreign code cannot be commissioned`);
+            continue;
+          }
+          if (c.state !== 'issued') {
+            flag('commissioned_twice', epc, `${epc} is already ${c.state}`, { state: c.state, commissionedAt: c.commissioned_at });
+            continue;
+          }
+          c.state = 'commissioned';
+          c.commissioned_at = at;
+          c.holder_id = here?.id ?? c.holder_id;
+          const lot = e.ilmd && typeof e.ilmd === 'object' ? (e.ilmd as Record<string, unknown>)['cbvmda:lotNumber'] : undefined;
+          if (!c.batch_code && typeof lot === 'string') c.batch_code = lot;
+          touch(c);
+        }
+        break;
+      case 'pack':
+      case 'unpack': {
+        const parentEpc = typeof e.parentID === 'string' ? normaliseEpc(e.parentID) : null;
+        if (!parentEpc || !isCode(parentEpc)) break;
+        const parent = codes.get(parentEpc);
+        if (!parent) {
+          flag('not_issued', parentEpc, `${parentEpc} was never issued by the brand, so nothing can be packed into or out of it`);
+          break;
+        }
+        if (op === 'pack' && parent.state === 'issued') {
+          // A case or pallet label goes live when the first item is packed under it.
+          parent.state = 'commissioned';
+          parent.commissioned_at = at;
+          parent.holder_id = here?.id ?? parent.holder_id;
+          touch(parent);
+        }
+        const kids = strings(e.childEPCs).map(normaliseEpc).filter(isCode);
+        for (const epc of op === 'unpack' && kids.length === 0 ? [...(children.get(parentEpc) ?? [])] : kids) {
+          const c = op === 'pack' ? live(epc) : codes.get(epc);
+          if (!c) continue;
+          if (op === 'unpack') {
+            if (c.parent_epc !== parentEpc) {
+              flag('unpack_mismatch', epc, `${epc} is not inside ${parentEpc}`, { parent: c.parent_epc });
+              continue;
+            }
+            link(epc, null, c.parent_epc);
+            c.parent_epc = null;
+            touch(c);
+            continue;
+          }
+          if (c.parent_epc === parentEpc) continue;
+          if (c.parent_epc) {
+            flag('packed_twice', epc, `${epc} is already packed in ${c.parent_epc}; it cannot also be in ${parentEpc}`, { currentParent: c.parent_epc, newParent: parentEpc });
+            continue;
+          }
+          if (epc === parentEpc || descendants(epc).includes(parentEpc)) {
+            flag('pack_cycle', epc, `${parentEpc} is inside ${epc}`);
+            continue;
+          }
+          link(epc, parentEpc, null);
+          c.parent_epc = parentEpc;
+          touch(c);
+        }
+        break;
+      }
+      case 'ship': {
+        const orderId = objects(e.bizTransactionList)
+          .map((b) => (typeof b.bizTransaction === 'string' ? orderIdOf(b.bizTransaction) : null))
+          .find((o): o is string => o !== null) ?? null;
+        const dest = objects(e.destinationList)
+          .map((d) => (typeof d.destination === 'string' ? parties.get(glnOf(d.destination) ?? '') : undefined))
+          .find((p): p is Party => p !== undefined);
+        const destinationId = dest?.id ?? (orderId ? (bindings.get(orderId) ?? null) : null);
+        if (orderId && !destinationId) flag('unbound_order', null, `dispatch order ${orderId} is bound to no destination: the goods cannot be tied to a dealer`, { orderId });
+        const fromBrandSite = !here || here.kind === 'warehouse' || here.kind === 'factory';
+        for (const epc of subjects(e)) {
+          const top = live(epc);
+          if (!top) continue;
+          const all = [top, ...descendants(epc).map((d) => codes.get(d)).filter((c): c is CodeRow => c !== undefined)];
+          const conflict = all.find((c) => fromBrandSite && destinationId && c.shipped_to && c.shipped_to !== destinationId);
+          if (conflict) {
+            flag('shipped_twice', conflict.epc, `${conflict.epc} was already shipped to another destination (order ${conflict.order_id ?? 'unknown'})`, {
+              firstDestination: conflict.shipped_to,
+              firstOrder: conflict.order_id,
+              newDestination: destinationId,
+              newOrder: orderId,
+            });
+            continue;
+          }
+          for (const c of all) {
+            c.state = 'shipped';
+            if (orderId) c.order_id = orderId;
+            // The first-tier binding (brand site → dealer) is what diversion checks; later legs keep it.
+            if (fromBrandSite && destinationId) c.shipped_to = destinationId;
+            c.holder_id = null;
+            touch(c);
+          }
+        }
+        break;
+      }
+      case 'receive':
+      case 'sell':
+      case 'decommission':
+        for (const epc of subjects(e)) {
+          const top = op === 'decommission' ? codes.get(epc) : live(epc);
+          if (!top) {
+            if (op === 'decommission') flag('not_issued', epc, `${epc} was never issued by the brand`);
+            continue;
+          }
+          if (op === 'sell' && top.state === 'sold') {
+            flag('sold_twice', epc, `${epc} was already sold`, { lastEventAt: top.last_event_at });
+            continue;
+          }
+          for (const c of [top, ...descendants(epc).map((d) => codes.get(d)).filter((x): x is CodeRow => x !== undefined)]) {
+            if (op === 'receive') {
+              c.state = 'received';
+              c.holder_id = here?.id ?? c.holder_id;
+            } else if (op === 'sell') {
+              c.state = 'sold';
+              c.holder_id = null;
+            } else {
+              c.state = 'decommissioned';
+            }
+            touch(c);
+          }
+        }
+        break;
+      case 'inspect':
+      case 'observe':
+        for (const epc of subjects(e)) {
+          const c = op === 'inspect' ? live(epc) : codes.get(epc);
+          if (c) touch(c);
+        }
+        break;
+    }
+  }
+
+  if (dirty.size) {
+    const changes = [...dirty].map((epc) => codes.get(epc)!);
+    await sql`
+      update codes c set state = v.state, parent_epc = v.parent_epc, order_id = v.order_id, shipped_to = v.shipped_to,
+        holder_id = v.holder_id, commissioned_at = v.commissioned_at, last_event_at = v.last_event_at, batch_code = v.batch_code
+      from jsonb_to_recordset(${JSON.stringify(changes)}::jsonb) as v(epc text, state text, parent_epc text, order_id text,
+        shipped_to uuid, holder_id uuid, commissioned_at timestamptz, last_event_at timestamptz, batch_code text)
+      where c.epc = v.epc`.execute(trx);
+  }
+  if (anomalies.length) {
+    await sql`
+      insert into anomalies (kind, epc, event_pk, source_id, detail, evidence)
+      select kind, epc, event_pk, source_id, detail, evidence
+      from jsonb_to_recordset(${JSON.stringify(anomalies)}::jsonb) as v(kind text, epc text, event_pk bigint, source_id uuid, detail text, evidence jsonb)`.execute(trx);
+  }
+  return { changed: dirty.size, anomalies };
+}

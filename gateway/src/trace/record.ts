@@ -1,0 +1,11 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../platform/db';
+import { type EventToStore, type StoreResult, storeEvents } from '../epcis/repository';
+import { applyLifecycle, type LifecycleResult } from './lifecycle';
+
+/** Stores events once (by eventID and event hash) and applies the new ones to the code lifecycle, in one transaction. */
+export async function recordEvents(trx: Transaction<Database>, items: readonly EventToStore[]): Promise<StoreResult & { lifecycle: LifecycleResult }> {
+  const result = await storeEvents(trx, items);
+  const lifecycle = await applyLifecycle(trx, result.stored);
+  return { ...result, lifecycle };
+}
