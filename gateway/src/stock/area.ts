@@ -6,6 +6,8 @@ import type { JobRunner } from '../platform/jobs';
 import type { Logger } from '../platform/logging';
 import type { Metrics } from '../platform/metrics';
 import type { PartyVisibility } from '../parties/visibility';
+import { expiryWarningsJob } from '../expiry/job';
+import { expiryRoutes } from '../expiry/routes';
 import { stockRoutes } from './routes';
 import { createStockService, type StockService } from './service';
 
@@ -32,8 +34,13 @@ export interface StockArea {
 
 /** The stock ledger and everything that feeds it (expiry warnings, connectors), composed for gateway.ts. */
 export async function startStockArea(deps: StockAreaDeps): Promise<StockArea> {
-  const stock = createStockService({ db: deps.db, clock: deps.clock });
-  const routes = [...stockRoutes({ db: deps.db, stock, visibility: deps.visibility })];
+  const clock = deps.clock ?? (() => new Date());
+  const stock = createStockService({ db: deps.db, clock });
+  deps.jobs.register(expiryWarningsJob({ db: deps.db, clock }));
+  const routes = [
+    ...stockRoutes({ db: deps.db, stock, visibility: deps.visibility }),
+    ...expiryRoutes({ db: deps.db, stock, visibility: deps.visibility, jobs: deps.jobs }),
+  ];
   return {
     stock,
     routes,
