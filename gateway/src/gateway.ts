@@ -26,8 +26,6 @@ import { type Ingest, startIngest } from './ingest/consumer';
 import { ingestSettings } from './ingest/settings';
 import { traceRoutes } from './trace/routes';
 import { startStockArea } from './stock/area';
-import { type Ingest, startIngest } from './ingest/consumer';
-import { ingestSettings } from './ingest/settings';
 import { authorisationRoutes } from './authorisations/routes';
 import { createAuthorisationService } from './authorisations/service';
 import { pricingRoutes } from './pricing/routes';
