@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { hashPassword } from '../identity/passwords';
 import type { Db } from '../platform/db';
+import { toPage, totalCount } from '../platform/db/paging';
 import { HttpProblem, invalid, notFound } from '../platform/http/problem';
 import { type AnyRoute, defineRoute } from '../platform/http/route';
 import { code, pageOf, paging, text, uuidParam } from '../platform/http/schemas';
@@ -59,9 +59,8 @@ export function deviceRoutes({ db }: { db: Db }): AnyRoute[] {
         if (query.site) sel = sel.where('site_id', '=', query.site);
         if (query.kind) sel = sel.where('kind', '=', query.kind);
         if (query.status) sel = sel.where('status', '=', query.status);
-        const rows = await sel.select(COLUMNS).select(sql<number>`count(*) over()`.as('total_count')).orderBy('code').limit(query.limit).offset(query.offset).execute();
-        const total = rows[0] ? Number(rows[0].total_count) : query.offset > 0 ? Number((await sel.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n) : 0;
-        return { items: rows.map(({ total_count: _, ...d }) => d), total, limit: query.limit, offset: query.offset };
+        const rows = await sel.select(COLUMNS).select(totalCount()).orderBy('code').limit(query.limit).offset(query.offset).execute();
+        return toPage(rows, query, async () => (await sel.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
       },
     }),
     defineRoute({

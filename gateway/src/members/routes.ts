@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../platform/db';
+import { toPage, totalCount } from '../platform/db/paging';
 import { forbidden, invalid, notFound } from '../platform/http/problem';
 import { type AnyRoute, defineRoute, type Principal } from '../platform/http/route';
 import { pageOf, paging, text } from '../platform/http/schemas';
@@ -47,17 +47,16 @@ export function memberRoutes({ db }: { db: Db }): AnyRoute[] {
       response: pageOf(memberSchema),
       async handler({ params, query, principal }) {
         assertMemberAccess(principal, params.id);
-        const rows = await db
-          .selectFrom('members')
+        const sel = db.selectFrom('members').where('store_id', '=', params.id);
+        const rows = await sel
           .selectAll()
-          .select(sql<number>`count(*) over()`.as('total_count'))
-          .where('store_id', '=', params.id)
+          .select(totalCount())
           .orderBy('created_at')
           .orderBy('id')
           .limit(query.limit)
           .offset(query.offset)
           .execute();
-        return { items: rows.map(({ total_count: _, ...m }) => m), total: rows[0] ? Number(rows[0].total_count) : 0, limit: query.limit, offset: query.offset };
+        return toPage(rows, query, async () => (await sel.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
       },
     }),
     defineRoute({

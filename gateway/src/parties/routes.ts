@@ -1,7 +1,7 @@
 import { hasValidCheckDigit } from '@cradle/protocol';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../platform/db';
+import { toPage, totalCount } from '../platform/db/paging';
 import type { PartyKind } from '../platform/db/schema';
 import { HttpProblem, invalid, notFound } from '../platform/http/problem';
 import { type AnyRoute, defineRoute, type Principal } from '../platform/http/route';
@@ -176,13 +176,12 @@ function partyRoutes(deps: PartyDeps, r: PartyResource): AnyRoute[] {
         if (q.q) sel = sel.where((eb) => eb.or([eb('name', 'like', `%${likeEscape(q.q as string)}%`), eb('code', 'like', `${likeEscape(q.q as string)}%`)]));
         const rows = await sel
           .selectAll()
-          .select(sql<number>`count(*) over()`.as('total_count'))
+          .select(totalCount())
           .orderBy('code')
           .limit(q.limit)
           .offset(q.offset)
           .execute();
-        const total = rows[0] ? Number(rows[0].total_count) : q.offset > 0 ? Number((await sel.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n) : 0;
-        return { items: rows.map(({ total_count: _, ...p }) => p), total, limit: q.limit, offset: q.offset };
+        return toPage(rows, q, async () => (await sel.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
       },
     }),
     defineRoute({

@@ -1,7 +1,7 @@
 import { isValidGtin } from '@cradle/protocol';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../platform/db';
+import { toPage, totalCount } from '../platform/db/paging';
 import { HttpProblem, invalid, notFound } from '../platform/http/problem';
 import { type AnyRoute, defineRoute } from '../platform/http/route';
 import { createReadCache } from '../platform/http/read-cache';
@@ -80,9 +80,8 @@ export function skuRoutes({ db }: { db: Db }): AnyRoute[] {
         if (query.status) sel = sel.where('status', '=', query.status);
         if (query.gtin) sel = sel.where('gtin', 'like', `${query.gtin}%`);
         if (query.q) sel = sel.where((eb) => eb.or([eb('name', 'like', `%${likeEscape(query.q!)}%`), eb('name_en', 'ilike', `%${likeEscape(query.q!)}%`)]));
-        const rows = await sel.selectAll().select(sql<number>`count(*) over()`.as('total_count')).orderBy('gtin').limit(query.limit).offset(query.offset).execute();
-        const total = rows[0] ? Number(rows[0].total_count) : query.offset > 0 ? Number((await sel.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n) : 0;
-        return { items: rows.map(({ total_count: _, ...s }) => s), total, limit: query.limit, offset: query.offset };
+        const rows = await sel.selectAll().select(totalCount()).orderBy('gtin').limit(query.limit).offset(query.offset).execute();
+        return toPage(rows, query, async () => (await sel.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
       }),
     }),
     defineRoute({

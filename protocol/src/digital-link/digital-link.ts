@@ -2,7 +2,7 @@ import { err, ok, type Result } from '../result';
 import type { AiSpec } from '../gs1/ai-spec';
 import { aiSpec } from '../gs1/ai-table';
 import { checkAiValue } from '../gs1/ai-value';
-import { printable, toGtin14 } from '../gs1/check-digit';
+import { allDigits, printable, toGtin14 } from '../gs1/check-digit';
 import { buildElementString, checkAssociations, parseElementString, referenceYearOf, type ElementStringOptions } from '../gs1/element-string';
 import { scanError, ScanErrorCode, type ScanError } from '../gs1/scan-error';
 
@@ -90,15 +90,6 @@ function qualifiersInOrder(key: AiSpec, quals: readonly string[]): boolean {
 function isQualifierOf(key: AiSpec, ai: string): boolean {
   for (const seq of key.dlPrimaryKey ?? []) if (seq.includes(ai)) return true;
   return false;
-}
-
-function allDigits(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
 }
 
 /** Parses a GS1 Digital Link URI: https://{host}[/{stem}]/01/{gtin}[/22/..][/10/..][/21/..][?17=YYMMDD&...]. */

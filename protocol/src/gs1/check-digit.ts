@@ -1,7 +1,8 @@
 import { err, ok, type Result } from '../result';
 import { scanError, ScanErrorCode, type ScanError } from './scan-error';
 
-function allDigits(s: string): boolean {
+/** True for a non-empty string of ASCII digits. */
+export function allDigits(s: string): boolean {
   if (s.length === 0) return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
