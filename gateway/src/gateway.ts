@@ -25,6 +25,8 @@ import { seedDemoData } from './demo/seed';
 import { type Ingest, startIngest } from './ingest/consumer';
 import { ingestSettings } from './ingest/settings';
 import { traceRoutes } from './trace/routes';
+import { createCaptureService } from './epcis/capture';
+import { epcisRoutes } from './epcis/routes';
 import { startStockArea } from './stock/area';
 import { authorisationRoutes } from './authorisations/routes';
 import { createAuthorisationService } from './authorisations/service';
@@ -111,6 +113,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
 
     const regions = await createRegionService(db);
     const visibility = createPartyVisibility(db);
+    const capture = createCaptureService({ db, log });
+    await capture.resumeCaptureJobs();
     const authorisations = createAuthorisationService({ db, regions });
     const pricing = createPricingService({ db, regions });
     const tokens = createTokenIssuer(jwtSecret(config, log), config.auth.jwtTtlSeconds);
@@ -127,6 +131,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       ...deviceRoutes({ db }),
       ...memberRoutes({ db }),
       ...traceRoutes({ db }),
+      ...epcisRoutes({ db, capture, visibility }),
       ...authorisationRoutes({ authorisations, visibility }),
       ...pricingRoutes({ pricing }),
       ...stockArea.routes,
