@@ -2,12 +2,18 @@ import { sha256 } from '@noble/hashes/sha256';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
 import { CBV_URN_PREFIXES, CBV_WEB_VOCABULARY } from './cbv';
 import { constrainedCanonicalDigitalLink, epcUriToCanonicalDigitalLink } from './epc-to-digital-link';
+import { legacyPreHashString } from './event-hash-legacy';
+import { canonicalTime } from './event-hash-time';
+
+export { canonicalTime };
 
 /**
  * GS1 EPCIS Event Hash ID (CBV 2.0 §8.9, reference: the "EPCIS event hash generator"): a canonical pre-hash string
  * of the event's fields in a fixed order, values normalised (UTC times with ms, CBV web URIs, canonical Digital
  * Links, sorted lists), hashed with SHA-256 into ni:///sha-256;{hex}?ver=CBV2.0. The same event captured twice, or
- * serialised with its JSON keys in another order, gets the same id; eventID and recordTime are not part of it.
+ * serialised with its JSON keys in another order, gets the same id; eventID, recordTime and errorDeclaration are not
+ * part of it. Reference: the algorithm description and Python reference implementation of the EPCIS Event Hash ID
+ * (github.com/RalphTro/epcis-event-hash-generator, MIT); rule numbers below are that description's.
  */
 
 type Json = unknown;
@@ -29,28 +35,16 @@ const SENSOR_REPORT_FIELDS = [
 /** CURIE prefixes every EPCIS 2.0 context defines (CBV 2.0 §8.9 rule 15). */
 const DEFAULT_NAMESPACES: Namespaces = { gs1: 'https://gs1.org/voc/', epcis: 'https://ref.gs1.org/epcis/', cbv: 'https://ref.gs1.org/cbv/' };
 
-/** UTC with milliseconds and "Z" (rules 8 and 9); unparseable text is left as it is. */
-export function canonicalTime(value: string): string {
-  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?$/i.exec(value.trim());
-  if (!m) return value.trim();
-  const ms = Date.parse(`${m[1]}.${(m[2] ?? '').padEnd(3, '0').slice(0, 3)}${m[3] ?? 'Z'}`);
-  return Number.isNaN(ms) ? value.trim() : new Date(ms).toISOString();
-}
-
 function canonicalNumber(n: number): string {
   return Number.isInteger(n) ? BigInt(n).toString() : String(n);
 }
 
 /**
  * 'cbv-2.0' (default) follows CBV 2.0 §8.9 as published: CBV web URIs and canonical Digital Links. 'urn' is the
- * earlier rule set the GS1 EPCIS 2.0 example documents' eventIDs were computed with: bare CBV words expanded to
- * urn:epcglobal:cbv:... and EPC URIs kept as URNs. Use it only to check ids made that way.
+ * early rule set of GS1's reference implementation, with which most eventIDs in GS1's EPCIS 2.0 example documents
+ * were computed (see event-hash-legacy.ts). Use it only to check ids made that way.
  */
 export type EventHashProfile = 'cbv-2.0' | 'urn';
-
-let profile: EventHashProfile = 'cbv-2.0';
-
-const URN_VOCABULARY: Readonly<Record<string, string>> = Object.fromEntries(CBV_URN_PREFIXES.map(([urn, web]) => [web, urn]));
 
 /** Value normalisation shared by every field: trim, CBV URN → web URI, numbers without trailing zeros, EPC → DL. */
 function canonicalValue(value: Json): string {
@@ -58,7 +52,6 @@ function canonicalValue(value: Json): string {
   if (typeof value === 'boolean') return String(value);
   let text = String(value).trim();
   if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return canonicalNumber(Number(text));
-  if (profile === 'urn') return text;
   for (const [urn, web] of CBV_URN_PREFIXES) if (text.startsWith(urn)) text = web + text.slice(urn.length);
   if (text.startsWith('urn:epc:')) return epcUriToCanonicalDigitalLink(text) ?? text;
   if (/^https?:\/\//i.test(text)) return constrainedCanonicalDigitalLink(text) ?? text;
@@ -69,14 +62,14 @@ function canonicalValue(value: Json): string {
 function vocabulary(prefix: string, value: Json): string {
   const text = String(value).trim();
   if (!/^[a-z_]+$/.test(text)) return canonicalValue(text);
-  return (profile === 'urn' ? (URN_VOCABULARY[prefix] ?? prefix) : prefix) + text;
+  return prefix + text;
 }
 
 function expandName(key: string, ns: Namespaces): string {
   const colon = key.indexOf(':');
   if (colon > 0 && !key.includes('://')) {
     const base = ns[key.slice(0, colon)];
-    if (base !== undefined) return profile === 'urn' ? base + key.slice(colon + 1) : `{${base}}${key.slice(colon + 1)}`;
+    if (base !== undefined) return `{${base}}${key.slice(colon + 1)}`;
   }
   return key;
 }
@@ -150,14 +143,14 @@ export interface EventHashOptions {
 
 /** The canonical pre-hash string of an EPCIS 2.0 JSON-LD event. */
 export function eventPreHashString(event: Readonly<Record<string, unknown>>, opts: EventHashOptions = {}): string {
-  // Synchronous and single-threaded: the profile is set for this call only and restored before returning.
-  const previous = profile;
-  profile = opts.profile ?? 'cbv-2.0';
-  try {
-    return preHash(event, opts);
-  } finally {
-    profile = previous;
+  if (opts.profile === 'urn') {
+    // The reference knew only the prefixes the document declares, not the ones every EPCIS context defines.
+    const declared = Object.entries({ ...opts.namespaces, ...contextNamespaces(event['@context']) }).filter(
+      ([k, v]) => DEFAULT_NAMESPACES[k] !== v,
+    );
+    return legacyPreHashString(event, Object.fromEntries(declared));
   }
+  return preHash(event, opts);
 }
 
 function preHash(event: Readonly<Record<string, unknown>>, opts: EventHashOptions): string {
@@ -174,15 +167,8 @@ function preHash(event: Readonly<Record<string, unknown>>, opts: EventHashOption
 
   field('eventTime', e.eventTime === undefined ? undefined : canonicalTime(String(e.eventTime)));
   field('eventTimeZoneOffset', e.eventTimeZoneOffset === undefined ? undefined : String(e.eventTimeZoneOffset).trim());
-  if (e.errorDeclaration !== undefined) {
-    const d = asObject(e.errorDeclaration);
-    let s = 'errorDeclaration';
-    if (d.declarationTime !== undefined) s += `declarationTime=${canonicalTime(String(d.declarationTime))}`;
-    if (d.reason !== undefined) s += `reason=${vocabulary(CBV_WEB_VOCABULARY.errorReason, d.reason)}`;
-    s += list('correctiveEventIDs', asArray(d.correctiveEventIDs).map((id) => `correctiveEventID=${canonicalValue(id)}`));
-    s += extensionStrings(d, new Set(['declarationTime', 'reason', 'correctiveEventIDs']), ns).join('');
-    parts.push(s);
-  }
+  // errorDeclaration is not hashed (as in the reference implementation): declaring an error on an event keeps its id,
+  // which is how EPCIS 2.0 pairs the error declaration with the event it retracts.
   epcs('epcList');
   field('parentID', value('parentID'));
   epcs('inputEPCList');
