@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../platform/db';
 import { invalid } from '../platform/http/problem';
@@ -21,7 +22,7 @@ export function expiryRoutes({ db, stock, visibility, jobs }: { db: Db; stock: S
       query: z.strictObject({ date: z.iso.date().optional(), group_by: z.enum(['location', 'dealer']).default('location'), location: code.optional() }),
       async handler({ query, principal }) {
         const runDate =
-          query.date ?? (await db.selectFrom('stock_expiry_warnings').select((eb) => eb.fn.max('run_date').as('d')).executeTakeFirst())?.d ?? null;
+          query.date ?? (await db.selectFrom('stock_expiry_warnings').select(sql<string | null>`max(run_date)::text`.as('d')).executeTakeFirst())?.d ?? null;
         if (!runDate) return { run_date: null, groups: [] };
         const visible = await visibility.visibleParties(principal);
         let q = db
@@ -30,7 +31,7 @@ export function expiryRoutes({ db, stock, visibility, jobs }: { db: Db; stock: S
           .innerJoin('parties as l', 'l.id', 'w.location_id')
           .leftJoin('parties as d', 'd.id', 'w.dealer_id')
           .select([
-            's.gtin', 's.name as sku_name', 'w.batch', 'w.expiry_date', 'w.days_left', 'w.threshold_days', 'w.on_hand', 'w.fefo_rank', 'w.batches_here', 'w.suggestion',
+            's.gtin', 's.name as sku_name', 'w.batch', sql<string>`w.expiry_date::text`.as('expiry_date'), 'w.days_left', 'w.threshold_days', 'w.on_hand', 'w.fefo_rank', 'w.batches_here', 'w.suggestion',
             'l.code as location_code', 'l.name as location_name', 'l.kind as location_kind', 'd.code as dealer_code', 'd.name as dealer_name',
           ])
           .where('w.run_date', '=', runDate);
@@ -114,7 +115,7 @@ export function expiryRoutes({ db, stock, visibility, jobs }: { db: Db; stock: S
       query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
       async handler({ principal, query }) {
         const recipient = principal.role === 'hq' ? 'hq' : principal.partyId ?? '-';
-        const items = await db.selectFrom('stock_notifications').select(['id', 'kind', 'run_date', 'title', 'body', 'created_at']).where('recipient', '=', recipient).orderBy('id', 'desc').limit(query.limit).execute();
+        const items = await db.selectFrom('stock_notifications').select(['id', 'kind', sql<string>`run_date::text`.as('run_date'), 'title', 'body', 'created_at']).where('recipient', '=', recipient).orderBy('id', 'desc').limit(query.limit).execute();
         return { items };
       },
     }),

@@ -6,6 +6,8 @@ import type { JobRunner } from '../platform/jobs';
 import type { Logger } from '../platform/logging';
 import type { Metrics } from '../platform/metrics';
 import type { PartyVisibility } from '../parties/visibility';
+import { loadConnectorsConfig } from '../connectors-runtime/config';
+import { startConnectors } from '../connectors-runtime';
 import { expiryWarningsJob } from '../expiry/job';
 import { expiryRoutes } from '../expiry/routes';
 import { stockRoutes } from './routes';
@@ -37,15 +39,18 @@ export async function startStockArea(deps: StockAreaDeps): Promise<StockArea> {
   const clock = deps.clock ?? (() => new Date());
   const stock = createStockService({ db: deps.db, clock });
   deps.jobs.register(expiryWarningsJob({ db: deps.db, clock }));
+  const env = deps.env ?? process.env;
+  const connectors = startConnectors({ config: loadConnectorsConfig(env), db: deps.db, stock, jobs: deps.jobs, metrics: deps.metrics, authenticate: deps.authenticate, log: deps.log, env });
   const routes = [
     ...stockRoutes({ db: deps.db, stock, visibility: deps.visibility }),
     ...expiryRoutes({ db: deps.db, stock, visibility: deps.visibility, jobs: deps.jobs }),
+    ...connectors.routes,
   ];
   return {
     stock,
     routes,
-    readiness: {},
-    mount: () => undefined,
-    close: async () => undefined,
+    readiness: connectors.readiness,
+    mount: (app) => connectors.mount(app),
+    close: () => connectors.close(),
   };
 }

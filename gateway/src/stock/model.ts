@@ -75,6 +75,11 @@ export interface SnapshotInput {
   /** The locations the snapshot is complete for: positions there that it leaves out are zero. */
   locationIds: string[];
   rows: SnapshotRow[];
+  /**
+   * The source left rows out that it could not describe (they were dead-lettered): compare only the positions
+   * present, and do not zero the others this time.
+   */
+  partial?: boolean;
 }
 
 export interface ReconciliationResult {

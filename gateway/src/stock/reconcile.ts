@@ -48,7 +48,7 @@ export async function reconcileSnapshot(db: Db, snap: SnapshotInput): Promise<Re
 
     const rec = await trx
       .insertInto('stock_reconciliations')
-      .values({ snapshot_key: snap.key, source: snap.source, as_of: snap.asOf, location_ids: snap.locationIds, rows: snap.rows.length, status: 'applied' })
+      .values({ snapshot_key: snap.key, source: snap.source, as_of: snap.asOf, location_ids: snap.locationIds, rows: snap.rows.length, status: 'applied', note: snap.partial ? 'partial: positions absent from the snapshot were left as they were' : null })
       .returning('id')
       .executeTakeFirstOrThrow();
 
@@ -82,7 +82,7 @@ export async function reconcileSnapshot(db: Db, snap: SnapshotInput): Promise<Re
                coalesce(s.on_hand, 0) - coalesce(g.oh, 0) as d_oh, coalesce(s.reserved, 0) - coalesce(g.rs, 0) as d_rs,
                coalesce(s.in_transit, 0) - coalesce(g.tr, 0) as d_tr,
                coalesce(s.on_hand, 0) as s_oh, coalesce(s.reserved, 0) as s_rs, coalesce(s.in_transit, 0) as s_tr
-        from stock_snapshot_rows s full join ledger g
+        from stock_snapshot_rows s ${snap.partial ? sql`left join` : sql`full join`} ledger g
           on g.sku_id = s.sku_id and g.location_id = s.location_id and g.batch = s.batch
       ),
       moved as (
@@ -114,6 +114,6 @@ export async function reconcileSnapshot(db: Db, snap: SnapshotInput): Promise<Re
       .where('source', '=', snap.source)
       .where('location_id', 'in', snap.locationIds.length ? snap.locationIds : ['00000000-0000-0000-0000-000000000000'])
       .execute();
-    return { id: rec.id, status: 'applied', rows: snap.rows.length, differences, note: null };
+    return { id: rec.id, status: 'applied', rows: snap.rows.length, differences, note: snap.partial ? 'partial' : null };
   });
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../platform/db';
 import { HttpProblem, invalid, notFound } from '../platform/http/problem';
@@ -54,7 +55,7 @@ export function stockRoutes({ db, stock, visibility }: { db: Db; stock: StockSer
       .innerJoin('skus as s', 's.id', 'm.sku_id')
       .innerJoin('parties as p', 'p.id', 'm.location_id')
       .select([
-        'm.id', 'm.idempotency_key', 'm.source', 'm.reason', 'm.sku_id', 's.gtin', 'm.batch', 'm.expiry_date', 'm.location_id', 'p.code as location_code',
+        'm.id', 'm.idempotency_key', 'm.source', 'm.reason', 'm.sku_id', 's.gtin', 'm.batch', sql<string | null>`m.expiry_date::text`.as('expiry_date'), 'm.location_id', 'p.code as location_code',
         'm.d_on_hand as on_hand', 'm.d_reserved as reserved', 'm.d_in_transit as in_transit', 'm.occurred_at', 'm.recorded_at', 'm.applied',
         'm.reference', 'm.reconciliation_id',
       ]);
@@ -216,7 +217,7 @@ export function stockRoutes({ db, stock, visibility }: { db: Db; stock: StockSer
           .selectFrom('stock_movements as m')
           .innerJoin('skus as s', 's.id', 'm.sku_id')
           .innerJoin('parties as p', 'p.id', 'm.location_id')
-          .select(['s.gtin', 'm.batch', 'm.expiry_date', 'p.code as location', 'm.d_on_hand', 'm.d_reserved', 'm.d_in_transit', 'm.snapshot_on_hand', 'm.snapshot_reserved', 'm.snapshot_in_transit'])
+          .select(['s.gtin', 'm.batch', sql<string | null>`m.expiry_date::text`.as('expiry_date'), 'p.code as location', 'm.d_on_hand', 'm.d_reserved', 'm.d_in_transit', 'm.snapshot_on_hand', 'm.snapshot_reserved', 'm.snapshot_in_transit'])
           .where('m.reconciliation_id', '=', params.id)
           .orderBy('m.id')
           .limit(query.limit)

@@ -1,6 +1,7 @@
 import { localDate } from './dates';
 import type { Db } from '../platform/db';
 import { StockError } from './errors';
+import { allocateFirstExpiryFirst } from './fefo';
 import type { MovementInput, MovementOutcome, MovementReason, ReconciliationResult } from './model';
 import { recordMovements, type RecordOptions } from './movements';
 import { networkStock, type NetworkQuery } from './network';
@@ -25,6 +26,7 @@ export interface ExternalMovement {
 
 export interface ExternalSnapshot {
   key: string;
+  partial?: boolean;
   source: string;
   asOf: Date;
   locationCodes: string[];
@@ -114,9 +116,10 @@ export function createStockService({ db, clock = () => new Date() }: { db: Db; c
         if (!locationId) throw new StockError('STOCK_INVALID_SNAPSHOT', `rows.${i}.location: ${r.locationCode} is not one of the snapshot's locations`, `rows.${i}.location`);
         rows.push({ skuId: sku.id, batch: r.batch, expiryDate: r.expiryDate, locationId, onHand: r.onHand, reserved: r.reserved, inTransit: r.inTransit });
       }
-      return reconcileSnapshot(db, { key: s.key, source: s.source, asOf: s.asOf, locationIds, rows });
+      return reconcileSnapshot(db, { key: s.key, source: s.source, asOf: s.asOf, locationIds, rows, partial: s.partial });
     },
     reconcileResolved: reconcileSnapshot.bind(null, db),
+    allocateFirstExpiryFirst: (skuId: string, locationId: string, quantity: number) => allocateFirstExpiryFirst(db, skuId, locationId, quantity),
     network: (q: Omit<NetworkQuery, 'today' | 'now'> & { today?: string }) => {
       const now = clock();
       return networkStock(db, { ...q, now, today: q.today ?? localDate(now) });
