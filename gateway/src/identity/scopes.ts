@@ -26,14 +26,19 @@ export const SCOPES = {
   'trace:read': 'Query EPCIS events, code traces, batches, anomalies and device streams (dealers: goods shipped to them)',
   'trace:write': 'Capture EPCIS events, record batches, QC reports and dispatch bindings, release batches',
   'codes:issue': 'Issue serial codes and SSCCs and download their print files',
+  'orders:read': 'Read orders (dealers and stores: those they placed or that were placed with them), export them as CSV',
+  'orders:write': 'Place, submit and cancel orders; record dispatch scans and receipts',
+  'orders:approve': 'Approve held orders and allocate stock (HQ; dealers for orders placed with them); HQ overrides credit',
+  'credit:read': 'Read credit limits and exposure',
+  'credit:write': 'Set credit limits, unpaid invoices, serving warehouses, promotions and order webhooks',
 } as const;
 
 export type Scope = keyof typeof SCOPES;
 
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   hq: Object.keys(SCOPES) as Scope[],
-  dealer: ['masterdata:read', 'authorisations:read', 'holds:read', 'pricing:read', 'alerts:read', 'stock:read', 'trace:read'],
-  store: ['masterdata:read', 'members:read', 'members:write', 'pricing:read', 'stock:read'],
+  dealer: ['masterdata:read', 'authorisations:read', 'holds:read', 'pricing:read', 'alerts:read', 'stock:read', 'trace:read', 'orders:read', 'orders:write', 'orders:approve', 'credit:read'],
+  store: ['masterdata:read', 'members:read', 'members:write', 'pricing:read', 'stock:read', 'orders:read', 'orders:write', 'credit:read'],
 };
 
 export const isScope = (s: string): s is Scope => s in SCOPES;

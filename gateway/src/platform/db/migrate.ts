@@ -4,6 +4,7 @@ import * as m002 from './migrations/002_trace';
 import * as m003 from './migrations/003_stock';
 import * as m003x from './migrations/003x_connectors';
 import * as m004 from './migrations/004_region_control';
+import * as m005 from './migrations/005_orders';
 
 /**
  * Migrations are plain, ordered, forward-only modules listed here (a static list, so bundlers and tsx
@@ -15,6 +16,7 @@ export const migrations: Record<string, Migration> = {
   '003_stock': m003,
   '003x_connectors': m003x,
   '004_region_control': m004,
+  '005_orders': m005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

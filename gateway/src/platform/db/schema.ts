@@ -495,7 +495,7 @@ export interface MesBatchRecordsTable {
   received_at: Timestamp;
 }
 
-export interface Database extends TraceTables {
+export interface Database extends TraceTables, OrderTables {
   regions: RegionsTable;
   skus: SkusTable;
   parties: PartiesTable;
@@ -760,4 +760,161 @@ export interface TraceTables {
   device_problems: DeviceProblemsTable;
   consumer_queries: ConsumerQueriesTable;
   epcis_capture_jobs: EpcisCaptureJobsTable;
+}
+
+/* Ordering (migration 005_orders). */
+export type OrderState = 'draft' | 'submitted' | 'held' | 'approved' | 'allocated' | 'picking' | 'dispatched' | 'delivered' | 'closed' | 'cancelled';
+export type OrderPriceLevel = 'first_tier' | 'second_tier' | 'store';
+type Money = ColumnType<number, number | string, number | string>;
+
+export interface OrdersTable {
+  id: Generated<string>;
+  number: Generated<number>;
+  buyer_id: string;
+  seller_id: string | null;
+  price_level: OrderPriceLevel;
+  price_region_code: string;
+  priced_on: ColumnType<string, string, string>;
+  price_rules_from: ColumnType<string, string, string>;
+  idempotency_key: string;
+  request_hash: string;
+  state: OrderState;
+  hold_reasons: ColumnType<string[], string[] | undefined, string[]>;
+  hold_detail: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  delivery_region_code: string;
+  delivery_address: string;
+  currency: ColumnType<string, string | undefined, string>;
+  total: Money;
+  exposure: ColumnType<number, number | string | undefined, number | string>;
+  note: string | null;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface OrderLinesTable {
+  order_id: string;
+  line_no: number;
+  sku_id: string;
+  gtin: string;
+  quantity: number;
+  free_quantity: ColumnType<number, number | undefined, number>;
+  unit_price: Money;
+  line_total: Money;
+  promotion_code: string | null;
+  allocated: ColumnType<number, number | undefined, number>;
+  dispatched: ColumnType<number, number | undefined, number>;
+  received: ColumnType<number, number | undefined, number>;
+}
+
+export interface OrderAllocationsTable {
+  id: Generated<number>;
+  order_id: string;
+  line_no: number;
+  sku_id: string;
+  location_id: string;
+  batch: string;
+  expiry_date: string | null;
+  quantity: number;
+  state: ColumnType<'reserved' | 'released' | 'dispatched', 'reserved' | 'released' | 'dispatched' | undefined>;
+  reservation_key: string;
+  created_at: Timestamp;
+}
+
+export interface OrderEventsTable {
+  id: Generated<number>;
+  order_id: string;
+  from_state: OrderState | null;
+  to_state: OrderState;
+  actor: string;
+  at: Timestamp;
+  reason: string | null;
+  detail: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+}
+
+export interface OrderPromotionsTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  sku_id: string | null;
+  category: SkuCategory | null;
+  buy_quantity: number;
+  free_quantity: number;
+  price_levels: OrderPriceLevel[];
+  valid_from: ColumnType<string, string, string>;
+  valid_to: ColumnType<string | null, string | null | undefined, string | null>;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface OrderExpiryRulesTable {
+  price_level: OrderPriceLevel;
+  category: SkuCategory;
+  min_days_left: number;
+  updated_by: ColumnType<string, string | undefined, string>;
+  updated_at: Timestamp;
+}
+
+export interface CreditAccountsTable {
+  party_id: string;
+  credit_limit: ColumnType<number | null, number | string | null, number | string | null>;
+  unpaid_invoices: ColumnType<number, number | string | undefined, number | string>;
+  invoices_as_of: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  open_orders: ColumnType<number, number | string | undefined, number | string>;
+  updated_by: string;
+  updated_at: Timestamp;
+}
+
+export interface OrderServingWarehousesTable {
+  buyer_id: string;
+  warehouse_id: string;
+  updated_by: string;
+  updated_at: Timestamp;
+}
+
+export interface OrderDispatchScansTable {
+  order_id: string;
+  case_code: string;
+  gtin: string;
+  batch: string;
+  units: number;
+  location_id: string | null;
+  device: string | null;
+  scanned_at: ColumnType<Date, Date | string, Date | string>;
+  recorded_at: Timestamp;
+}
+
+export interface OrderWebhooksTable {
+  id: Generated<string>;
+  party_id: string | null;
+  url: string;
+  secret: string;
+  events: string[];
+  active: ColumnType<boolean, boolean | undefined, boolean>;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface OrderWebhookDeliveriesTable {
+  event_id: number;
+  webhook_id: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: ColumnType<number, number | undefined, number>;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface OrderTables {
+  orders: OrdersTable;
+  order_lines: OrderLinesTable;
+  order_allocations: OrderAllocationsTable;
+  order_events: OrderEventsTable;
+  order_promotions: OrderPromotionsTable;
+  order_expiry_rules: OrderExpiryRulesTable;
+  credit_accounts: CreditAccountsTable;
+  order_serving_warehouses: OrderServingWarehousesTable;
+  order_dispatch_scans: OrderDispatchScansTable;
+  order_webhooks: OrderWebhooksTable;
+  order_webhook_deliveries: OrderWebhookDeliveriesTable;
 }
