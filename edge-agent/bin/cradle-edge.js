@@ -1,4 +1,15 @@
 #!/usr/bin/env node
-// The agent runs from its TypeScript sources through tsx (the repo has no build step).
-require('tsx/cjs');
-require('../src/main.ts');
+// Runs the built bundle (dist/cradle-edge.js, from `npm run build -w @cradle/edge-agent`) when it is present: plain
+// Node, no tsx (whose esbuild service and ESM loader worker cost ~85 MB RSS on their own). Without a build it falls
+// back to running the TypeScript sources through tsx, as a checkout does before its first build. dist/ is not
+// committed: build where you deploy, and rebuild after changing the sources (a stale bundle runs stale code).
+const fs = require('node:fs');
+const path = require('node:path');
+
+const bundle = path.join(__dirname, '..', 'dist', 'cradle-edge.js');
+if (fs.existsSync(bundle)) {
+  require(bundle);
+} else {
+  require('tsx/cjs');
+  require('../src/main.ts');
+}

@@ -7,14 +7,14 @@ import type { AddressInfo } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/schema';
-import { commandTopic, newSourceId, topicFor, type StatusBody, type UpBody } from '../contract';
+import { commandTopic, topicFor, upPayload, type StatusBody, type UpBody } from '../contract';
 import { Outbox } from '../outbox/outbox';
 import { OutboxPublisher } from '../outbox/publisher';
 import type { CollectorState, OpcuaCollector } from '../opcua/collector';
 import { LineContexts } from '../scanner/line-context';
 import { ReadFilter } from '../scanner/read-filter';
 import { ReadHandler } from '../scanner/read-handler';
-import { SerialScanner, type PortState } from '../scanner/serial-scanner';
+import type { PortState, SerialScanner } from '../scanner/serial-scanner';
 import { parseCommand, SeenIds, type Command } from './commands';
 import { LineBatches } from './line-batches';
 import { createMetrics, type AgentMetrics } from './metrics';
@@ -128,6 +128,9 @@ export class EdgeAgent {
   }
 
   private startScanner(sc: AgentConfig['scanners'][number]): void {
+    // serialport (native binding, a dozen parsers) is loaded only by an agent that has scanners.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { SerialScanner } = require('../scanner/serial-scanner') as typeof import('../scanner/serial-scanner');
     const scanner = new SerialScanner(sc);
     const filter = new ReadFilter({ prefix: unescape(sc.prefix), suffix: unescape(sc.suffix), noRead: sc.noRead, repeatWindowMs: sc.repeatWindowMs });
     const handler = new ReadHandler(this.config.context, this.contexts);
@@ -153,7 +156,7 @@ export class EdgeAgent {
     const { siteId, deviceId } = this.config;
     const r = this.outbox.append((seq, now) => ({
       topic: topicFor(siteId, deviceId, up.channel),
-      payload: JSON.stringify({ v: 1, id: newSourceId(now), deviceId, siteId, seq, ts: new Date(now).toISOString(), ...up.body }),
+      payload: upPayload(siteId, deviceId, seq, now, up.body),
     }));
     if (!r.ok) this.log.error({ reason: r.reason, channel: up.channel }, 'record not stored');
   }
@@ -194,7 +197,7 @@ export class EdgeAgent {
   private statusPayload(body: StatusBody): string {
     const now = this.clock();
     const { siteId, deviceId } = this.config;
-    return JSON.stringify({ v: 1, id: newSourceId(now), deviceId, siteId, seq: Math.max(1, this.outbox.lastSequence), ts: new Date(now).toISOString(), ...body });
+    return upPayload(siteId, deviceId, Math.max(1, this.outbox.lastSequence), now, body);
   }
 
   private onCommand(payload: Buffer): void {
