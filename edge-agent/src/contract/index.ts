@@ -5,4 +5,4 @@
  * exports the piece. Everything else in edge-agent imports from here, so a protocol change lands in one file.
  */
 export * from './types';
-export { parseScan, newSourceId, topicFor, commandTopic, validateUp } from './bindings';
+export { parseScan, newSourceId, upPayload, topicFor, commandTopic, validateUp } from './bindings';

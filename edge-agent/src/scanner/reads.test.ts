@@ -1,3 +1,4 @@
+import { newSourceId, upPayload, validateUp } from '../contract';
 import { parseConfig } from '../config/load';
 import { ReadFramer } from './framer';
 import { LineContexts } from './line-context';
@@ -108,5 +109,26 @@ describe('example configs', () => {
 
   it('says what is wrong with an invalid config', () => {
     expect(() => parseConfig('siteId: "a b"\ndeviceId: x\n', 'yaml', '/')).toThrow(/siteId[\s\S]*mqtt/);
+  });
+});
+
+describe('up payload envelope', () => {
+  it('is exactly JSON.stringify of the envelope followed by the body, with a fresh UUIDv7 per payload', () => {
+    const handler = new ReadHandler({ orderPattern: '^ORD-[0-9]+$', closeCodes: ['CLOSE'] }, new LineContexts());
+    const out = handler.handle({ id: 's1', line: 'l1', role: 'item' }, { kind: 'read', raw: makeRead('gs1-128', 7) });
+    if (out.channel === 'none') throw new Error('expected a scan');
+    const now = Date.UTC(2026, 0, 2, 3, 4, 5, 6);
+    const a = upPayload('site1', 'pc1', 42, now, out.body);
+    const b = upPayload('site1', 'pc1', 42, now, out.body);
+    const parsed = JSON.parse(a) as { id: string };
+    expect(a).toBe(JSON.stringify({ v: 1, id: parsed.id, deviceId: 'pc1', siteId: 'site1', seq: 42, ts: '2026-01-02T03:04:05.006Z', ...out.body }));
+    expect(parsed.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(parsed.id.slice(0, 13)).toBe(JSON.parse(b).id.slice(0, 13)); // same millisecond
+    expect(JSON.parse(b).id).not.toBe(parsed.id);
+    expect(validateUp('scan', a)).toEqual({ ok: true });
+    const ids = new Set(Array.from({ length: 2000 }, () => newSourceId(now))); // spans several refills of the pool
+    expect(ids.size).toBe(2000);
+    const empty = upPayload('site1', 'pc1', 1, now, {});
+    expect(empty).toBe(JSON.stringify({ v: 1, id: (JSON.parse(empty) as { id: string }).id, deviceId: 'pc1', siteId: 'site1', seq: 1, ts: '2026-01-02T03:04:05.006Z' }));
   });
 });
