@@ -80,6 +80,40 @@ describe('durable outbox', () => {
     box.close();
   });
 
+  it('commits a batched group early only when asked and at least the asked number of records wait', () => {
+    const box = open(tmp(), { fsync: { mode: 'batched', intervalMs: 60_000, maxRecords: 256 } });
+    for (let i = 0; i < 3; i++) put(box, `r${i}`);
+    expect(box.commitIfWaiting(4)).toBe(false);
+    expect(box.durableSeq).toBe(0);
+    expect(box.read(1)).toBeUndefined();
+    put(box, 'r3');
+    expect(box.pendingCommit).toBe(4);
+    expect(box.commitIfWaiting(4)).toBe(true);
+    expect(box.durableSeq).toBe(4);
+    expect(box.read(4)).toBeDefined();
+    box.close();
+  });
+
+  it('replays, after a crash, every record whose ack had not yet been persisted in the cursor, and loses none', () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+    const dir = tmp();
+    const crashed = open(dir, { fsync: { mode: 'batched', intervalMs: 5, maxRecords: 8 } });
+    for (let i = 0; i < 20; i++) put(crashed, `r${i}`);
+    crashed.commit();
+    for (let s = 1; s <= 5; s++) crashed.ack(s);
+    jest.advanceTimersByTime(250); // the cursor is persisted (batched) at most 100 ms after an ack
+    for (let s = 6; s <= 12; s++) crashed.ack(s); // acked, cursor not yet persisted when the process dies
+    expect(crashed.doneSeq).toBe(12);
+    // A crash: no close(), no further timers (the agent process is gone); a second process opens the same dir.
+    const after = open(dir, { fsync: { mode: 'batched', intervalMs: 5, maxRecords: 8 } });
+    expect(after.doneSeq).toBe(5);
+    expect(after.depth).toBe(15);
+    for (let s = 6; s <= 20; s++) expect(JSON.parse(after.read(s)!.payload)).toEqual({ seq: s, text: `r${s - 1}` });
+    expect(put(after, 'next')).toEqual({ ok: true, seq: 21 });
+    after.close();
+    jest.useRealTimers(); // the dead instance's pending cursor timer is discarded with the fake clock
+  });
+
   describe('when the disk outbox is full', () => {
     it('reject-new refuses new records, keeps the old ones, and counts every refusal', () => {
       const box = open(tmp(), { maxBytes: 2000, segmentBytes: 500, overflow: 'reject-new' });

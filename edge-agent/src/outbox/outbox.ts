@@ -172,6 +172,24 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     return this.read(seq)?.appendedAt;
   }
 
+  /** Records appended but not yet durable (waiting for their group commit). */
+  get pendingCommit(): number {
+    return this.lastSeq - this.durable;
+  }
+
+  /**
+   * Early group commit, for a consumer that has run out of durable records (the publisher, with its in-flight
+   * window open): commits now when at least `minRecords` are waiting, rather than leaving the link idle until the
+   * timer. Durability is unchanged (nothing is published before its fsync); under load a group is then at least
+   * `minRecords` long, so fsyncs stay bounded by rate / minRecords. Returns whether it committed.
+   */
+  commitIfWaiting(minRecords: number): boolean {
+    if (this.closed || this.opts.fsync.mode !== 'batched') return false;
+    if (this.lastSeq - this.durable < Math.max(1, Math.min(minRecords, this.opts.fsync.maxRecords))) return false;
+    this.commit();
+    return true;
+  }
+
   /** Group commit: fsync the active segment; everything written so far becomes durable. */
   commit(): void {
     if (this.fsyncTimer) clearTimeout(this.fsyncTimer);

@@ -107,6 +107,10 @@ export class OutboxPublisher {
         }
       });
     }
+    // Everything durable is out and the window has room: under batched fsync, a full window's worth of records
+    // already waiting for its group commit is committed now instead of at the timer, so the link does not idle.
+    // (The commit emits 'durable', which pumps again; right after it nothing is pending, so this does not recurse.)
+    if (this.inflight < this.opts.inflight && this.next > this.outbox.durableSeq) this.outbox.commitIfWaiting(this.opts.inflight);
   }
 
   private takeToken(): boolean {
