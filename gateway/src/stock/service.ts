@@ -7,6 +7,7 @@ import { recordMovements, type RecordOptions } from './movements';
 import { networkStock, type NetworkQuery } from './network';
 import { reconcileSnapshot } from './reconcile';
 import { createStockReferences } from './references';
+import { applyOrderStockChanges, reserveFirstExpiryFirst } from './reservations';
 
 /** A movement as outside systems name things: GTIN and party code. */
 export interface ExternalMovement {
@@ -119,6 +120,10 @@ export function createStockService({ db, clock = () => new Date() }: { db: Db; c
       return reconcileSnapshot(db, { key: s.key, source: s.source, asOf: s.asOf, locationIds, rows, partial: s.partial });
     },
     reconcileResolved: reconcileSnapshot.bind(null, db),
+    /** Ordering: atomic first-expiry-first-out reservations inside the caller's transaction (reservations.ts). */
+    reserveFirstExpiryFirst,
+    /** Ordering: releases, dispatches and receipts of reserved stock inside the caller's transaction. */
+    applyOrderStockChanges,
     allocateFirstExpiryFirst: (skuId: string, locationId: string, quantity: number) => allocateFirstExpiryFirst(db, skuId, locationId, quantity),
     network: (q: Omit<NetworkQuery, 'today' | 'now'> & { today?: string }) => {
       const now = clock();
