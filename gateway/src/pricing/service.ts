@@ -211,7 +211,27 @@ export function createPricingService({ db, regions }: { db: Db; regions: RegionS
     return { date, rules_effective_from: effective_from, margin_breaches: { total: marginTotal, items: marginBreaches }, regional_differences: { total: differenceTotal, items: differences } };
   }
 
-  return { rulesAt, setRules, setBasePrices, override, overrideHistory, table, checks };
+  /**
+   * Every price level of these SKUs (all active ones when omitted) in one region on one day, for ordering: the
+   * same generation and override lookup as the price table. A SKU without a base price that day is absent.
+   */
+  async function pricesFor(regionCode: string, date: string, skuIds?: string[]): Promise<{ rulesEffectiveFrom: string; prices: Map<string, Record<PriceLevel, number>> }> {
+    if (!regions.get(regionCode)) throw notFound(`Region ${regionCode}`);
+    const { rules, effective_from } = await requireRules(date);
+    const [bases, overrides] = await Promise.all([
+      basePricesAt(date, skuIds),
+      overridesAt(date, { regionCodes: regions.lineage(regionCode).map((r) => r.code), ...(skuIds ? { skuIds } : {}) }),
+    ]);
+    const bySku = new Map<string, Override[]>();
+    for (const o of overrides) bySku.set(o.sku_id, [...(bySku.get(o.sku_id) ?? []), o]);
+    const prices = new Map<string, Record<PriceLevel, number>>();
+    for (const [skuId, base] of bases) prices.set(skuId, priceRow(rules, base, regionCode, bySku.get(skuId) ?? []).prices);
+    // PGlite hands a date column back as a Date (rulesAt then holds its String()); keep the calendar day either way.
+    const from = /^\d{4}-\d{2}-\d{2}$/.test(effective_from) ? effective_from : new Date(effective_from).toISOString().slice(0, 10);
+    return { rulesEffectiveFrom: from, prices };
+  }
+
+  return { rulesAt, setRules, setBasePrices, override, overrideHistory, table, checks, pricesFor };
 }
 
 const round4 = (n: number) => Math.round(n * 1e4) / 1e4;
