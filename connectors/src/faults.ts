@@ -20,6 +20,8 @@ export interface ArmedFault {
   delayMs?: number;
   /** Only requests whose operation (SOAP operation or REST path) matches. */
   operation?: string;
+  /** Let this many matching requests through first (e.g. fail mid-sync, after some pages). */
+  after?: number;
 }
 
 export class FaultPlan {
@@ -27,8 +29,8 @@ export class FaultPlan {
   /** Requests seen, by operation: tests read how the client behaved. */
   readonly requests: Array<{ operation: string; at: number; params: Record<string, unknown> }> = [];
 
-  arm(kind: FaultKind, opts: { times?: number; delayMs?: number; operation?: string } = {}): this {
-    this.faults.push({ kind, times: opts.times ?? 1, delayMs: opts.delayMs, operation: opts.operation });
+  arm(kind: FaultKind, opts: { times?: number; delayMs?: number; operation?: string; after?: number } = {}): this {
+    this.faults.push({ kind, times: opts.times ?? 1, delayMs: opts.delayMs, operation: opts.operation, after: opts.after ?? 0 });
     return this;
   }
   clear(): void {
@@ -39,6 +41,10 @@ export class FaultPlan {
     this.requests.push({ operation, at: Date.now(), params });
     const f = this.faults.find((x) => x.times > 0 && (!x.operation || x.operation === operation));
     if (!f) return undefined;
+    if ((f.after ?? 0) > 0) {
+      f.after!--;
+      return undefined;
+    }
     f.times--;
     return f;
   }

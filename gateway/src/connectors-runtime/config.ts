@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { erpMappingSchema } from '@cradle/connectors';
 import { z } from 'zod';
 
 /**
@@ -42,23 +43,7 @@ export const wmsConfig = z.strictObject({
   rateLimit,
 });
 
-/** Where each canonical field is in the ERP's records (element names), and how its dates are written. */
-export const erpMapping = z.strictObject({
-  dateFormat: z.enum(['iso', 'yyyymmdd']).default('iso'),
-  /** ERP plant/storage codes → our party codes. */
-  locations: z.record(z.string(), code),
-  stock: z.strictObject({ gtin: z.string(), batch: z.string(), expiryDate: z.string(), location: z.string(), onHand: z.string(), reserved: z.string(), inTransit: z.string() }),
-  movement: z.strictObject({
-    id: z.string(), seq: z.string(), kind: z.string(), gtin: z.string(), batch: z.string(), expiryDate: z.string(), location: z.string(),
-    quantity: z.string(), occurredAt: z.string(), reference: z.string(),
-    /** ERP movement codes → our kinds, and which bucket the quantity moves. */
-    kinds: z.record(z.string(), z.strictObject({ kind: z.string(), bucket: z.enum(['onHand', 'reserved', 'inTransit']), sign: z.union([z.literal(1), z.literal(-1)]) })),
-  }),
-  customer: z.strictObject({ customerNo: z.string(), dealerCode: z.string(), name: z.string(), creditLimit: z.string(), paymentTermsDays: z.string() }),
-  invoice: z.strictObject({ seq: z.string(), invoiceNo: z.string(), customerNo: z.string(), issuedOn: z.string(), dueOn: z.string(), amount: z.string(), currency: z.string() }),
-  payment: z.strictObject({ seq: z.string(), paymentNo: z.string(), customerNo: z.string(), invoiceNo: z.string(), paidOn: z.string(), amount: z.string(), currency: z.string() }),
-});
-export type ErpMapping = z.infer<typeof erpMapping>;
+export { erpMappingSchema as erpMapping, type ErpMapping } from '@cradle/connectors';
 
 export const erpConfig = z.strictObject({
   id,
@@ -69,7 +54,7 @@ export const erpConfig = z.strictObject({
   password: secret,
   /** The warehouse(s) this ERP is the source of truth for (party codes). */
   sites: z.array(code).min(1),
-  mapping: erpMapping,
+  mapping: erpMappingSchema,
   pageSize: z.number().int().min(1).max(1000).default(200),
   movementsEveryMs: everyMs.default(60_000),
   snapshotEveryMs: everyMs.default(900_000),

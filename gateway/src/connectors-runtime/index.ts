@@ -2,7 +2,9 @@ import type express from 'express';
 import { z } from 'zod';
 import type { Db } from '../platform/db';
 import type { ReadinessCheck } from '../platform/http/app';
-import { HttpProblem } from '../platform/http/problem';
+import { HttpProblem, notFound } from '../platform/http/problem';
+import { defineRoute } from '../platform/http/route';
+import { code } from '../platform/http/schemas';
 import type { AnyRoute, Authenticate } from '../platform/http/route';
 import { type BullMqJobRunner, defineJob, type JobRunner } from '../platform/jobs';
 import type { Logger } from '../platform/logging';
@@ -13,6 +15,7 @@ import { type ConnectorsConfig } from './config';
 import { connectorHealth, registerConnectorMetrics } from './health';
 import { connectorAdminRoutes } from './routes';
 import { createConnectorState } from './state';
+import { createErpConnector, dealerReceivables } from './erp';
 import { createWmsConnector } from './wms';
 
 export interface ConnectorsDeps {
@@ -43,6 +46,7 @@ export function startConnectors(deps: ConnectorsDeps) {
   const state = createConnectorState(deps.db);
   const connectors: Connector[] = [];
   if (deps.config.wms) connectors.push(createWmsConnector({ cfg: deps.config.wms, db: deps.db, stock: deps.stock, state, jobs: deps.jobs, env: deps.env }));
+  for (const cfg of deps.config.erps) connectors.push(createErpConnector({ cfg, db: deps.db, stock: deps.stock, state, jobs: deps.jobs, env: deps.env }));
 
   for (const c of connectors) for (const j of c.jobs) deps.jobs.register(j);
   deps.jobs.register(
@@ -60,6 +64,19 @@ export function startConnectors(deps: ConnectorsDeps) {
   const byId = new Map(connectors.map((c) => [c.id, c]));
   const routes: AnyRoute[] = [
     ...connectors.flatMap((c) => c.routes),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/connectors/erp/receivables',
+      summary: 'What a dealer owes per ERP (invoices minus payments, overdue part) beside its credit limit there',
+      tags: ['connectors'],
+      access: { roles: ['hq'], scope: 'connectors:admin' },
+      query: z.strictObject({ dealer: code }),
+      async handler({ query }) {
+        const dealer = await deps.db.selectFrom('parties').select('id').where('code', '=', query.dealer).where('kind', '=', 'dealer').executeTakeFirst();
+        if (!dealer) throw notFound(`Dealer ${query.dealer}`);
+        return { dealer: query.dealer, accounts: await dealerReceivables(deps.db, dealer.id) };
+      },
+    }),
     ...connectorAdminRoutes({
       db: deps.db,
       jobs: deps.jobs,
