@@ -10,3 +10,5 @@ export { createErpMapper, type ErpMapper, type ErpMapping, erpMappingSchema } fr
 export { type ErpDialect, KINGDEE_LIKE, mappingFor, SAP_LIKE } from './erp/dialects';
 export { startErpSimulator, type ErpSimulator, type ErpSimulatorOptions } from './erp/simulator';
 export { erpWsdl } from './erp/wsdl';
+export { createMesClient, type MesClient, type MesClientOptions } from './mes/client';
+export { startMesSimulator, type MesSimulator } from './mes/simulator';

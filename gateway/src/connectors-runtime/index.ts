@@ -16,6 +16,7 @@ import { connectorHealth, registerConnectorMetrics } from './health';
 import { connectorAdminRoutes } from './routes';
 import { createConnectorState } from './state';
 import { createErpConnector, dealerReceivables } from './erp';
+import { createMesConnector } from './mes';
 import { createWmsConnector } from './wms';
 
 export interface ConnectorsDeps {
@@ -47,6 +48,7 @@ export function startConnectors(deps: ConnectorsDeps) {
   const connectors: Connector[] = [];
   if (deps.config.wms) connectors.push(createWmsConnector({ cfg: deps.config.wms, db: deps.db, stock: deps.stock, state, jobs: deps.jobs, env: deps.env }));
   for (const cfg of deps.config.erps) connectors.push(createErpConnector({ cfg, db: deps.db, stock: deps.stock, state, jobs: deps.jobs, env: deps.env }));
+  for (const cfg of deps.config.mes) connectors.push(createMesConnector({ cfg, db: deps.db, state, env: deps.env }));
 
   for (const c of connectors) for (const j of c.jobs) deps.jobs.register(j);
   deps.jobs.register(
