@@ -74,29 +74,55 @@ interface Row {
   data_as_of: Date | null;
 }
 
-/** Stock of the given SKUs at every (visible) location, per batch, with each location's data freshness. */
-export async function networkStock(db: Db, q: NetworkQuery): Promise<SkuNetworkStock[]> {
-  if (q.skuIds.length === 0) return [];
-  const visible = q.visibleLocationIds ? [...q.visibleLocationIds] : null;
+/**
+ * The positions behind a network view, for every location (visibility is applied afterwards, per caller).
+ * Held for `ttlMs` per query: the view is read far more often than stock changes, and a second of staleness is
+ * well inside "within seconds of the source"; writes in this process clear it at once.
+ */
+export function createNetworkReader(db: Db, ttlMs = 1000) {
+  const cache = new Map<string, { at: number; rows: Promise<Row[]> }>();
+  return {
+    rows(q: NetworkQuery): Promise<Row[]> {
+      const key = JSON.stringify([q.skuIds, q.regionCode, q.maxDaysToExpiry, q.kinds, q.today]);
+      const hit = cache.get(key);
+      if (hit && Date.now() - hit.at < ttlMs) return hit.rows;
+      if (cache.size > 5000) cache.clear();
+      const rows = fetchRows(db, q);
+      cache.set(key, { at: Date.now(), rows });
+      rows.catch(() => cache.delete(key));
+      return rows;
+    },
+    invalidate: () => cache.clear(),
+  };
+}
+
+async function fetchRows(db: Db, q: NetworkQuery): Promise<Row[]> {
   const rows = await sql<Row>`
     select b.sku_id, s.gtin, s.name as sku_name, s.category, b.location_id, p.code, p.name, p.kind, p.region_code, p.warehouse_kind,
            b.batch, b.expiry_date::text as expiry_date, (b.expiry_date - ${q.today}::date) as days_to_expiry,
-           b.on_hand, b.reserved, b.in_transit,
-           (select max(f.data_as_of) from stock_location_freshness f where f.location_id = b.location_id) as data_as_of
+           b.on_hand, b.reserved, b.in_transit, f.data_as_of
     from stock_balances b
     join skus s on s.id = b.sku_id
     join parties p on p.id = b.location_id
+    left join (select location_id, max(data_as_of) as data_as_of from stock_location_freshness group by location_id) f on f.location_id = b.location_id
     where b.sku_id = any(${q.skuIds}::uuid[])
       and (b.on_hand <> 0 or b.reserved <> 0 or b.in_transit <> 0)
       ${q.regionCode ? sql`and p.region_code like ${`${regionPrefix(q.regionCode)}%`}` : sql``}
       ${q.maxDaysToExpiry !== undefined ? sql`and b.expiry_date <= ${q.today}::date + ${q.maxDaysToExpiry}::int` : sql``}
       ${q.kinds && q.kinds.length ? sql`and p.kind = any(${q.kinds}::text[])` : sql``}
-      ${visible ? sql`and b.location_id = any(${visible}::uuid[])` : sql``}
     order by s.gtin, p.kind desc, p.code, b.expiry_date nulls last, b.batch`.execute(db);
+  return rows.rows;
+}
 
+/** Stock of the given SKUs at every (visible) location, per batch, with each location's data freshness. */
+export async function networkStock(db: Db, q: NetworkQuery, reader = createNetworkReader(db, 0)): Promise<SkuNetworkStock[]> {
+  if (q.skuIds.length === 0) return [];
+  const visible = q.visibleLocationIds;
+  const rows = await reader.rows(q);
   const bySku = new Map<string, SkuNetworkStock>();
   const byLocation = new Map<string, LocationStock>();
-  for (const r of rows.rows) {
+  for (const r of rows) {
+    if (visible && !visible.has(r.location_id)) continue;
     let sku = bySku.get(r.sku_id);
     if (!sku) {
       sku = { sku: { id: r.sku_id, gtin: r.gtin.trim(), name: r.sku_name, category: r.category }, on_hand: 0, reserved: 0, in_transit: 0, available: 0, locations: [] };

@@ -4,7 +4,7 @@ import { StockError } from './errors';
 import { allocateFirstExpiryFirst } from './fefo';
 import type { MovementInput, MovementOutcome, MovementReason, ReconciliationResult } from './model';
 import { recordMovements, type RecordOptions } from './movements';
-import { networkStock, type NetworkQuery } from './network';
+import { createNetworkReader, networkStock, type NetworkQuery } from './network';
 import { reconcileSnapshot } from './reconcile';
 import { createStockReferences } from './references';
 import { applyOrderStockChanges, reserveFirstExpiryFirst } from './reservations';
@@ -50,6 +50,8 @@ export type ExternalOutcome = MovementOutcome | { idempotencyKey: string; status
  */
 export function createStockService({ db, clock = () => new Date() }: { db: Db; clock?: () => Date }) {
   const refs = createStockReferences(db);
+  const reader = createNetworkReader(db);
+  const written = <T>(p: Promise<T>) => p.finally(() => reader.invalidate());
 
   async function resolveMovement(m: ExternalMovement): Promise<MovementInput | RejectedRecord> {
     const sku = await refs.skuByGtin(m.gtin);
@@ -86,7 +88,7 @@ export function createStockService({ db, clock = () => new Date() }: { db: Db; c
       }
       return { inputs, rejected };
     },
-    recordMovements: (inputs: readonly MovementInput[], opts?: RecordOptions) => recordMovements(db, inputs, opts),
+    recordMovements: (inputs: readonly MovementInput[], opts?: RecordOptions) => written(recordMovements(db, inputs, opts)),
     /**
      * For connectors: records what it can; a record whose SKU or location is unknown is reported `rejected`
      * (with the field), a reused key with other content `conflict`, and the rest go through.
@@ -94,7 +96,7 @@ export function createStockService({ db, clock = () => new Date() }: { db: Db; c
     async recordExternal(list: readonly ExternalMovement[]): Promise<ExternalOutcome[]> {
       const resolved = await Promise.all(list.map(resolveMovement));
       const good = resolved.filter((r): r is MovementInput => !('field' in r));
-      const outcomes = await recordMovements(db, good, { onConflict: 'report' });
+      const outcomes = await written(recordMovements(db, good, { onConflict: 'report' }));
       const byKey = new Map(outcomes.map((o) => [o.idempotencyKey, o]));
       return resolved.map((r, i) =>
         'field' in r ? { idempotencyKey: list[i]!.idempotencyKey, status: 'rejected' as const, field: r.field, message: r.message } : byKey.get(r.idempotencyKey)!,
@@ -117,9 +119,9 @@ export function createStockService({ db, clock = () => new Date() }: { db: Db; c
         if (!locationId) throw new StockError('STOCK_INVALID_SNAPSHOT', `rows.${i}.location: ${r.locationCode} is not one of the snapshot's locations`, `rows.${i}.location`);
         rows.push({ skuId: sku.id, batch: r.batch, expiryDate: r.expiryDate, locationId, onHand: r.onHand, reserved: r.reserved, inTransit: r.inTransit });
       }
-      return reconcileSnapshot(db, { key: s.key, source: s.source, asOf: s.asOf, locationIds, rows, partial: s.partial });
+      return written(reconcileSnapshot(db, { key: s.key, source: s.source, asOf: s.asOf, locationIds, rows, partial: s.partial }));
     },
-    reconcileResolved: reconcileSnapshot.bind(null, db),
+    reconcileResolved: (snap: Parameters<typeof reconcileSnapshot>[1]) => written(reconcileSnapshot(db, snap)),
     /** Ordering: atomic first-expiry-first-out reservations inside the caller's transaction (reservations.ts). */
     reserveFirstExpiryFirst,
     /** Ordering: releases, dispatches and receipts of reserved stock inside the caller's transaction. */
@@ -127,7 +129,7 @@ export function createStockService({ db, clock = () => new Date() }: { db: Db; c
     allocateFirstExpiryFirst: (skuId: string, locationId: string, quantity: number) => allocateFirstExpiryFirst(db, skuId, locationId, quantity),
     network: (q: Omit<NetworkQuery, 'today' | 'now'> & { today?: string }) => {
       const now = clock();
-      return networkStock(db, { ...q, now, today: q.today ?? localDate(now) });
+      return networkStock(db, { ...q, now, today: q.today ?? localDate(now) }, reader);
     },
   };
 }
