@@ -67,6 +67,16 @@ describe('ERP connector (SOAP, WS-Security) on PostgreSQL and BullMQ', () => {
     await waitFor(async () => (await onHandAt(gw, hq, gtin, 'WH-R01', 'R-1'))?.on_hand === expected, 'the first movements');
   });
 
+  it('shows the queues at /admin/queues to HQ administrators only', async () => {
+    expect((await gw.call('GET', '/admin/queues')).status).toBe(401);
+    expect((await gw.call('GET', '/admin/queues', { token: await gw.login('dealer-demo') })).status).toBe(403);
+    const page = await gw.call('GET', '/admin/queues', { token: hq });
+    expect(page.status).toBe(200);
+    expect(String(page.body)).toMatch(/<html/i);
+    const api = await gw.call('GET', '/admin/queues/api/queues', { token: hq });
+    expect(api.body.queues.map((q: { name: string }) => q.name)).toEqual(expect.arrayContaining(['erp-r01.movements', 'erp-r01.export-order']));
+  });
+
   it('backs off while the ERP is down, loses nothing, and lands everything once it is back', async () => {
     sim.faults.arm('http500', { times: Infinity, operation: 'GetStockMovements' });
     receive(7);
