@@ -27,6 +27,11 @@ import { ingestSettings } from './ingest/settings';
 import { traceRoutes } from './trace/routes';
 import { createCaptureService } from './epcis/capture';
 import { epcisRoutes } from './epcis/routes';
+import { batchRoutes } from './batches/routes';
+import { createBatchService } from './batches/service';
+import { codeRoutes } from './codes/routes';
+import { mountResolver } from './consumer/resolver';
+import { createTraceLookup } from './consumer/trace';
 import { startStockArea } from './stock/area';
 import { authorisationRoutes } from './authorisations/routes';
 import { createAuthorisationService } from './authorisations/service';
@@ -115,6 +120,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     const visibility = createPartyVisibility(db);
     const capture = createCaptureService({ db, log });
     await capture.resumeCaptureJobs();
+    const batches = createBatchService({ db });
     const authorisations = createAuthorisationService({ db, regions });
     const pricing = createPricingService({ db, regions });
     const tokens = createTokenIssuer(jwtSecret(config, log), config.auth.jwtTtlSeconds);
@@ -132,6 +138,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       ...memberRoutes({ db }),
       ...traceRoutes({ db }),
       ...epcisRoutes({ db, capture, visibility }),
+      ...codeRoutes({ db, publicUrl: config.http.publicUrl }),
+      ...batchRoutes({ db, batches }),
       ...authorisationRoutes({ authorisations, visibility }),
       ...pricingRoutes({ pricing }),
       ...stockArea.routes,
@@ -156,7 +164,11 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
         jobs: async () => ({ driver: config.redis.url ? 'bullmq' : 'in-process' }),
         ...stockArea.readiness,
       },
-      extra: (app) => stockArea.mount(app),
+      extra: (app) => {
+        stockArea.mount(app);
+        // The consumer trace page and GS1 Digital Link resolver: /01/{gtin}/10/{batch}/21/{serial}.
+        mountResolver(app, { lookup: createTraceLookup({ db }), batches, log });
+      },
     });
     const server: http.Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.http.port, config.http.host, (err?: Error) => (err ? reject(err) : resolve(s)));

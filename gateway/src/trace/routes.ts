@@ -120,7 +120,7 @@ export function traceRoutes({ db }: { db: Db }): AnyRoute[] {
       async handler({ body, principal, res }) {
         try {
           const r = await bindDispatchOrder(db, { orderId: body.orderId, destinationId: body.destinationId, sourceSiteId: body.sourceSiteId ?? null, by: principal.name });
-          if (!r.created) res.status(200);
+          if (!r.created) return void res.status(200).json(r.binding);
           return r.binding;
         } catch (err) {
           if (err instanceof DispatchBindingError) {
