@@ -36,6 +36,16 @@ import { startStockArea } from './stock/area';
 import { authorisationRoutes } from './authorisations/routes';
 import { createAuthorisationService } from './authorisations/service';
 import { pricingRoutes } from './pricing/routes';
+import { createAlertService } from './diversion/alerts';
+import { createDiversionEngine } from './diversion/engine';
+import { diversionRoutes } from './diversion/routes';
+import { createRulesStore } from './diversion/rules';
+import { createScanLocator } from './diversion/scan';
+import { alertWebhookJob, createAlertNotifier } from './diversion/webhooks';
+import { createCountyLocator } from './geo/locate';
+import { geoRoutes } from './geo/routes';
+import { interceptionRoutes } from './interception/routes';
+import { createInterceptionService } from './interception/service';
 import { createPricingService } from './pricing/service';
 
 export const VERSION = '0.1.0';
@@ -123,6 +133,14 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     const batches = createBatchService({ db });
     const authorisations = createAuthorisationService({ db, regions });
     const pricing = createPricingService({ db, regions });
+    // Region control: diversion and clone alerts (engine + workflow + webhooks), cross-region holds, geo lookup.
+    const counties = createCountyLocator(regions);
+    const diversionRules = createRulesStore(db);
+    jobs.register(alertWebhookJob({ db }));
+    const notifyAlert = createAlertNotifier({ db, jobs });
+    const alerts = createAlertService({ db, notify: notifyAlert });
+    const diversion = createDiversionEngine({ db, regions, authorisations, counties, rules: diversionRules, scans: createScanLocator(db, counties), onOpened: (id, kind) => notifyAlert(id, kind, 'opened') });
+    const interception = createInterceptionService({ db, regions, authorisations });
     const tokens = createTokenIssuer(jwtSecret(config, log), config.auth.jwtTtlSeconds);
     const identity = { db, tokens, loginRateLimit: config.auth.loginRateLimit, apiKeys: createApiKeyVerifier(db) };
     // Stock ledger, expiry warnings and the WMS/ERP/MES connectors (registers its jobs on `jobs`).
@@ -142,6 +160,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       ...batchRoutes({ db, batches }),
       ...authorisationRoutes({ authorisations, visibility }),
       ...pricingRoutes({ pricing }),
+      ...diversionRoutes({ db, engine: diversion, alerts, rules: diversionRules, regions }),
+      ...interceptionRoutes({ interception, visibility }),
+      ...geoRoutes({ locator: counties, regions }),
       ...stockArea.routes,
     ];
     const app = createHttpApp({
