@@ -1,0 +1,140 @@
+/**
+ * Failure test: the gateway process is killed with SIGKILL during sustained ingest, then started again. The broker
+ * (Mosquitto) holds what the dead session had not acknowledged and delivers it to the restarted one: no event is
+ * lost, and none is applied twice.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { newSourceId } from '@cradle/protocol';
+import mqtt from 'mqtt';
+import pg from 'pg';
+import { TEST_DATABASE_URL, TEST_MQTT_URL } from '../platform/testing/databases';
+
+const MAIN = path.join(__dirname, '..', 'main.ts');
+const PASSWORD = 'kill9-password';
+const EVENTS = 1500;
+const RATE_PER_SECOND = 150;
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('gateway killed with SIGKILL during sustained MQTT ingest (Mosquitto + PostgreSQL)', () => {
+  const schema = `t_${crypto.randomBytes(6).toString('hex')}`;
+  const clientId = `kill9-${crypto.randomBytes(4).toString('hex')}`;
+  const children: ChildProcess[] = [];
+  let port = 0;
+  const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}`, max: 2 });
+
+  function startGateway(): ChildProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+      cwd: path.join(__dirname, '..', '..', '..'),
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        MQTT_URL: TEST_MQTT_URL,
+        DATABASE_URL: TEST_DATABASE_URL,
+        DATABASE_SCHEMA: schema,
+        DEMO: 'true',
+        CRADLE_DEMO_PASSWORD: PASSWORD,
+        DATA_DIR: path.join(os.tmpdir(), `${schema}-data`),
+        LOG_LEVEL: 'warn',
+        INGEST_CLIENT_ID: clientId,
+        // Batches linger, so at any moment dozens of received messages wait for their commit: a kill must not lose them.
+        INGEST_LINGER_MS: '400',
+        REDIS_URL: '',
+      },
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.on('exit', (code, signal) => {
+      if (signal !== 'SIGKILL' && code !== 0 && code !== null) process.stderr.write(`gateway exited ${code}: ${stderr}\n`);
+    });
+    children.push(child);
+    return child;
+  }
+
+  async function ready(): Promise<void> {
+    await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 90_000);
+  }
+
+  const count = async (q: string, params: unknown[] = []) => Number((await pool.query<{ n: string }>(q, params)).rows[0]!.n);
+
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await pool.query(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
+    await pool.end();
+  });
+
+  it('loses no event and doubles none', async () => {
+    port = await freePort();
+    startGateway();
+    await ready();
+    const base = `http://127.0.0.1:${port}`;
+    const login = await fetch(`${base}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'hq-admin', password: PASSWORD }) });
+    const token = ((await login.json()) as { access_token: string }).access_token;
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const gtin = (await pool.query<{ gtin: string }>(`select gtin from skus where category = 'formula' order by gtin limit 1`)).rows[0]!.gtin;
+    const issued = await fetch(`${base}/api/v1/codes/requests`, { method: 'POST', headers: auth, body: JSON.stringify({ idempotencyKey: `kill9-${clientId}`, gtin, batch: 'K9', quantity: EVENTS }) });
+    const requestId = ((await issued.json()) as { id: string }).id;
+    const serials = (await pool.query<{ serial: string }>('select serial from codes where request_id = $1 order by epc', [requestId])).rows.map((r) => r.serial);
+    const site = (await pool.query<{ id: string }>(`select id from parties where code = 'F-01'`)).rows[0]!.id;
+    const deviceCode = `K9-${clientId}`.slice(0, 40);
+    const dev = await fetch(`${base}/api/v1/devices`, { method: 'POST', headers: auth, body: JSON.stringify({ code: deviceCode, kind: 'edge-agent', name: 'kill -9 line', site_id: site }) });
+    expect(dev.status).toBe(201);
+
+    // The line publishes at a steady rate (QoS 1, as the edge agent does); the gateway is killed a third of the way in.
+    const line = await mqtt.connectAsync(TEST_MQTT_URL, { clientId: `${clientId}-line`, reconnectPeriod: 200 });
+    const ids: string[] = [];
+    const publishing = (async () => {
+      const started = Date.now();
+      for (let i = 0; i < EVENTS; i++) {
+        const due = started + (i * 1000) / RATE_PER_SECOND;
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+        const id = newSourceId();
+        ids.push(id);
+        const s = serials[i]!;
+        const msg = { v: 1, id, siteId: 'F-01', deviceId: deviceCode, seq: i + 1, ts: new Date().toISOString(), scannerId: 'SC1', raw: `]Q1https://id.cradle.example/01/${gtin}/10/K9/21/${s}`, symbology: 'qr', parsed: { gtin, serial: s, batch: 'K9', elements: { '01': gtin, '10': 'K9', '21': s } } };
+        await line.publishAsync(`cradle/v1/F-01/${deviceCode}/scan`, JSON.stringify(msg), { qos: 1 });
+      }
+    })();
+
+    await waitUntil(async () => (await count('select count(*) as n from ingest_messages where device_code = $1', [deviceCode])) >= EVENTS / 3, 60_000);
+    const victim = children.at(-1)!;
+    victim.kill('SIGKILL');
+    await new Promise((r) => victim.once('exit', r));
+    const atKill = await count('select count(*) as n from ingest_messages where device_code = $1', [deviceCode]);
+    expect(atKill).toBeLessThan(EVENTS); // the kill happened mid-stream
+    startGateway();
+    await ready();
+    await publishing;
+    await line.endAsync();
+
+    await waitUntil(async () => (await count('select count(*) as n from ingest_messages where device_code = $1', [deviceCode])) === EVENTS, 60_000);
+    // Every message once, every scan one event, every can commissioned once, no anomaly from a replay.
+    expect(await count('select count(*) as n from ingest_messages where source_id = any($1::uuid[])', [ids])).toBe(EVENTS);
+    expect(await count('select count(*) as n from epcis_events where source_id = any($1::uuid[])', [ids])).toBe(EVENTS);
+    expect(await count(`select count(*) as n from codes where request_id = $1 and state = 'commissioned'`, [requestId])).toBe(EVENTS);
+    expect(await count(`select count(*) as n from anomalies where kind = 'commissioned_twice'`)).toBe(0);
+    const stream = (await pool.query<{ max_seq: string; received: string; missing: string }>('select max_seq, received, missing from device_streams where device_code = $1', [deviceCode])).rows[0]!;
+    expect({ max_seq: Number(stream.max_seq), received: Number(stream.received), missing: Number(stream.missing) }).toEqual({ max_seq: EVENTS, received: EVENTS, missing: 0 });
+  }, 180_000);
+});
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
