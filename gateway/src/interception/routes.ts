@@ -18,8 +18,10 @@ export function interceptionRoutes({ interception, visibility }: { interception:
       body: z.strictObject({ kind, reference: code, dealer_id: z.uuid(), delivery_region_code: regionCode, at: instant.optional() }),
       async handler({ body, res }) {
         const r = await interception.interceptIfOutside({ kind: body.kind, reference: body.reference, dealerId: body.dealer_id, deliveryRegionCode: body.delivery_region_code, at: body.at ?? new Date() });
-        if (r.held) res.status(202);
-        return { held: r.held, reason: r.check.reason, authorised_region_codes: r.check.authorised, hold: r.held ? r.hold : null };
+        const answer = { held: r.held, reason: r.check.reason, authorised_region_codes: r.check.authorised, hold: r.held ? r.hold : null };
+        // 202: accepted, but waiting for HQ's decision.
+        if (r.held) res.status(202).json(answer);
+        else return answer;
       },
     }),
     defineRoute({

@@ -23,7 +23,7 @@ const OVERRIDE_FACTOR = 3;
 export function createPricingService({ db, regions }: { db: Db; regions: RegionService }) {
   async function rulesAt(date: string): Promise<{ id: string; effective_from: string; rules: PriceRules } | undefined> {
     const row = await db.selectFrom('price_rule_sets').selectAll().where('effective_from', '<=', date).orderBy('effective_from', 'desc').limit(1).executeTakeFirst();
-    return row ? { id: row.id, effective_from: String(row.effective_from), rules: priceRulesSchema.parse(row.rules) } : undefined;
+    return row ? { id: row.id, effective_from: toDay(row.effective_from), rules: priceRulesSchema.parse(row.rules) } : undefined;
   }
 
   async function basePricesAt(date: string, skuIds?: string[]): Promise<Map<string, number>> {
@@ -47,7 +47,7 @@ export function createPricingService({ db, regions }: { db: Db; regions: RegionS
     if (filter.regionCodes) q = q.where('region_code', 'in', filter.regionCodes);
     if (filter.skuIds) q = q.where('sku_id', 'in', filter.skuIds.length ? filter.skuIds : ['00000000-0000-0000-0000-000000000000']);
     const rows = await q.orderBy('region_code').orderBy('sku_id').orderBy('channel_level').orderBy('effective_from', 'desc').orderBy('id', 'desc').execute();
-    return rows.map((r) => ({ region_code: r.region_code, sku_id: r.sku_id, channel_level: r.channel_level, price: r.price_cny === null ? null : Number(r.price_cny), effective_from: String(r.effective_from), id: Number(r.id) }));
+    return rows.map((r) => ({ region_code: r.region_code, sku_id: r.sku_id, channel_level: r.channel_level, price: r.price_cny === null ? null : Number(r.price_cny), effective_from: toDay(r.effective_from), id: Number(r.id) }));
   }
 
   /** Prices of one SKU in one region: generated from the rules, then the nearest region's override per level. */
@@ -104,7 +104,7 @@ export function createPricingService({ db, regions }: { db: Db; regions: RegionS
     for (const code of rules.tier1_cities) if (!regions.get(code)) throw invalid('body.rules.tier1_cities', `${code} is not a GB/T 2260 region code`);
     const row = await db.insertInto('price_rule_sets').values({ effective_from: effectiveFrom, rules: JSON.stringify(rules), note: note ?? null, created_by: actor }).returningAll().executeTakeFirstOrThrow();
     await db.insertInto('audit_log').values({ actor, action: 'price-rules.set', entity: 'price_rule_set', entity_id: row.id, detail: { effective_from: effectiveFrom } }).execute();
-    return { id: row.id, effective_from: String(row.effective_from), rules, note: row.note };
+    return { id: row.id, effective_from: toDay(row.effective_from), rules, note: row.note };
   }
 
   async function setBasePrices(effectiveFrom: string, prices: { gtin: string; price: number }[], actor: string) {
@@ -142,7 +142,7 @@ export function createPricingService({ db, regions }: { db: Db; regions: RegionS
       .returningAll()
       .executeTakeFirstOrThrow();
     await db.insertInto('audit_log').values({ actor, action: input.price === null ? 'price-override.lift' : 'price-override.set', entity: 'price_override', entity_id: String(row.id), detail: { ...input } }).execute();
-    return { id: Number(row.id), region_code: row.region_code, sku_id: row.sku_id, gtin: input.gtin, channel_level: row.channel_level, effective_from: String(row.effective_from), price: row.price_cny === null ? null : Number(row.price_cny), reason: row.reason, created_by: row.created_by, created_at: row.created_at };
+    return { id: Number(row.id), region_code: row.region_code, sku_id: row.sku_id, gtin: input.gtin, channel_level: row.channel_level, effective_from: toDay(row.effective_from), price: row.price_cny === null ? null : Number(row.price_cny), reason: row.reason, created_by: row.created_by, created_at: row.created_at };
   }
 
   async function overrideHistory(filter: { regionCode?: string | undefined; gtin?: string | undefined; limit: number; offset: number }) {
@@ -155,7 +155,7 @@ export function createPricingService({ db, regions }: { db: Db; regions: RegionS
       .limit(filter.limit)
       .offset(filter.offset)
       .execute();
-    return rows.map((r) => ({ ...r, id: Number(r.id), effective_from: String(r.effective_from), price: r.price_cny === null ? null : Number(r.price_cny), price_cny: undefined }));
+    return rows.map((r) => ({ ...r, id: Number(r.id), effective_from: toDay(r.effective_from), price: r.price_cny === null ? null : Number(r.price_cny), price_cny: undefined }));
   }
 
   /**
@@ -235,5 +235,10 @@ export function createPricingService({ db, regions }: { db: Db; regions: RegionS
 }
 
 const round4 = (n: number) => Math.round(n * 1e4) / 1e4;
+
+/** A date column as YYYY-MM-DD: node-postgres hands back the string, PGlite a Date at UTC midnight. */
+function toDay(v: unknown): string {
+  return v instanceof Date ? v.toISOString().slice(0, 10) : String(v);
+}
 
 export type PricingService = ReturnType<typeof createPricingService>;
