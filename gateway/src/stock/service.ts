@@ -123,9 +123,10 @@ export function createStockService({ db, clock = () => new Date() }: { db: Db; c
     },
     reconcileResolved: (snap: Parameters<typeof reconcileSnapshot>[1]) => written(reconcileSnapshot(db, snap)),
     /** Ordering: atomic first-expiry-first-out reservations inside the caller's transaction (reservations.ts). */
-    reserveFirstExpiryFirst,
+    // The caller commits later: the view may hold the pre-commit figures for up to its one second, as for any reader.
+    reserveFirstExpiryFirst: (...a: Parameters<typeof reserveFirstExpiryFirst>) => written(reserveFirstExpiryFirst(...a)),
     /** Ordering: releases, dispatches and receipts of reserved stock inside the caller's transaction. */
-    applyOrderStockChanges,
+    applyOrderStockChanges: (...a: Parameters<typeof applyOrderStockChanges>) => written(applyOrderStockChanges(...a)),
     allocateFirstExpiryFirst: (skuId: string, locationId: string, quantity: number) => allocateFirstExpiryFirst(db, skuId, locationId, quantity),
     network: (q: Omit<NetworkQuery, 'today' | 'now'> & { today?: string }) => {
       const now = clock();
