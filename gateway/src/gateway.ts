@@ -47,6 +47,7 @@ import { geoRoutes } from './geo/routes';
 import { interceptionRoutes } from './interception/routes';
 import { createInterceptionService } from './interception/service';
 import { createPricingService } from './pricing/service';
+import { startOrdersArea } from './orders/area';
 
 export const VERSION = '0.1.0';
 
@@ -146,6 +147,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     // Stock ledger, expiry warnings and the WMS/ERP/MES connectors (registers its jobs on `jobs`).
     const stockArea = await startStockArea({ db, jobs, metrics, visibility, authenticate: createAuthenticator(identity), log });
     closers.push(() => stockArea.close());
+    // Ordering: priced, credit-checked orders with atomic reservations, cross-region holds and order webhooks.
+    const ordersArea = startOrdersArea({ db, jobs, stock: stockArea.stock, pricing, interception, log });
     // A worker process serves health, readiness and metrics only.
     const routes = config.role === 'worker' ? [] : [
       ...identityRoutes(identity),
@@ -164,6 +167,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       ...interceptionRoutes({ interception, visibility }),
       ...geoRoutes({ locator: counties, regions }),
       ...stockArea.routes,
+      ...ordersArea.routes,
     ];
     const app = createHttpApp({
       log,

@@ -6,6 +6,7 @@ type Json<T = Record<string, unknown>> = ColumnType<T, string | T | undefined, s
 
 export type RegionLevel = 'province' | 'city' | 'county';
 export type SkuCategory = 'formula' | 'diapers' | 'wipes' | 'baby_food' | 'cots' | 'bags';
+export const SKU_CATEGORIES: readonly SkuCategory[] = ['formula', 'diapers', 'wipes', 'baby_food', 'cots', 'bags'];
 export type DiaperSize = 'NB' | 'S' | 'M' | 'L' | 'XL';
 export type PartyKind = 'dealer' | 'store' | 'warehouse' | 'factory' | 'farm';
 export type Role = 'hq' | 'dealer' | 'store';

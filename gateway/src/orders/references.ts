@@ -1,0 +1,139 @@
+import type { Db } from '../platform/db';
+import type { OrderPriceLevel, PartyKind, SkuCategory } from '../platform/db/schema';
+import type { PricingService } from '../pricing/service';
+import type { PriceLevel } from '../pricing/rules';
+
+export interface OrderSku {
+  id: string;
+  gtin: string;
+  name: string;
+  category: SkuCategory;
+  unitsPerCase: number;
+  packSizes: number[];
+  active: boolean;
+}
+
+export interface OrderParty {
+  id: string;
+  code: string;
+  name: string;
+  kind: PartyKind;
+  tier: 1 | 2 | null;
+  parentId: string | null;
+  regionCode: string;
+  status: 'active' | 'suspended' | 'closed';
+  lat: number | null;
+  lng: number | null;
+  /** The demo network's and master data's credit limit, used when the buyer has no credit account yet. */
+  creditLimitAttribute: number | null;
+}
+
+export interface Promotion {
+  code: string;
+  skuId: string | null;
+  category: SkuCategory | null;
+  buy: number;
+  free: number;
+  levels: OrderPriceLevel[];
+  validFrom: string;
+  validTo: string | null;
+}
+
+/**
+ * A value held for `ttlMs` and then read again, so other gateway replicas' writes are seen within that time;
+ * `clear()` drops it at once after a write in this process.
+ */
+function held<T>(ttlMs: number, load: () => Promise<T>) {
+  let cached: { at: number; value: Promise<T> } | undefined;
+  return {
+    get(): Promise<T> {
+      if (!cached || Date.now() - cached.at > ttlMs) {
+        const value = load();
+        cached = { at: Date.now(), value };
+        value.catch(() => (cached = undefined));
+      }
+      return cached.value;
+    },
+    clear: () => (cached = undefined),
+  };
+}
+
+const asDay = (v: unknown): string => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
+
+/**
+ * Master data and rules that ordering reads on every order, held briefly (prices and rules for 5 s, the catalogue
+ * until a miss, warehouses for a minute). Parties are read per order: a suspension must bite at once.
+ */
+export function createOrderReferences(deps: { db: Db; pricing: PricingService }) {
+  const { db, pricing } = deps;
+  let skusLoadedAt = 0;
+  const skus = held(60_000, async () => {
+    skusLoadedAt = Date.now();
+    const rows = await db.selectFrom('skus').select(['id', 'gtin', 'name', 'category', 'units_per_case', 'pack_sizes', 'status']).execute();
+    const byGtin = new Map<string, OrderSku>();
+    for (const r of rows) {
+      byGtin.set(r.gtin.trim(), { id: r.id, gtin: r.gtin.trim(), name: r.name, category: r.category, unitsPerCase: r.units_per_case, packSizes: r.pack_sizes, active: r.status === 'active' });
+    }
+    return { byGtin, byId: new Map([...byGtin.values()].map((s) => [s.id, s])) };
+  });
+  const warehouses = held(60_000, () => db.selectFrom('parties').select(['id', 'code', 'lat', 'lng', 'status']).where('kind', '=', 'warehouse').orderBy('code').execute());
+  const serving = held(5_000, async () => new Map((await db.selectFrom('order_serving_warehouses').select(['buyer_id', 'warehouse_id']).execute()).map((r) => [r.buyer_id, r.warehouse_id])));
+  const expiryRules = held(5_000, async () => new Map((await db.selectFrom('order_expiry_rules').selectAll().execute()).map((r) => [`${r.price_level}|${r.category}`, r.min_days_left])));
+  const promotions = held(5_000, async () =>
+    (await db.selectFrom('order_promotions').selectAll().execute()).map(
+      (r): Promotion => ({ code: r.code, skuId: r.sku_id, category: r.category, buy: r.buy_quantity, free: r.free_quantity, levels: r.price_levels, validFrom: asDay(r.valid_from), validTo: r.valid_to === null ? null : asDay(r.valid_to) }),
+    ),
+  );
+  const priceTables = new Map<string, { at: number; value: Promise<{ rulesEffectiveFrom: string; prices: Map<string, Record<PriceLevel, number>> }> }>();
+
+  return {
+    async skuByGtin(gtin: string): Promise<OrderSku | undefined> {
+      let hit = (await skus.get()).byGtin.get(gtin);
+      if (!hit && Date.now() - skusLoadedAt > 1000) {
+        skus.clear();
+        hit = (await skus.get()).byGtin.get(gtin);
+      }
+      return hit;
+    },
+    async skuById(id: string): Promise<OrderSku | undefined> {
+      return (await skus.get()).byId.get(id);
+    },
+    /** The catalogue by SKU id, to read inside a transaction without touching the pool. */
+    catalogue: async (): Promise<ReadonlyMap<string, OrderSku>> => (await skus.get()).byId,
+    async party(id: string): Promise<OrderParty | undefined> {
+      const r = await db.selectFrom('parties').select(['id', 'code', 'name', 'kind', 'tier', 'parent_id', 'region_code', 'status', 'lat', 'lng', 'attributes']).where('id', '=', id).executeTakeFirst();
+      if (!r) return undefined;
+      const limit = (r.attributes as { credit_limit_cny?: unknown }).credit_limit_cny;
+      return {
+        id: r.id, code: r.code, name: r.name, kind: r.kind, tier: r.tier, parentId: r.parent_id, regionCode: r.region_code.trim(), status: r.status, lat: r.lat, lng: r.lng,
+        creditLimitAttribute: typeof limit === 'number' ? limit : null,
+      };
+    },
+    warehouses: () => warehouses.get(),
+    servingWarehouseOf: async (buyerId: string) => (await serving.get()).get(buyerId),
+    async minDaysLeft(level: OrderPriceLevel, category: SkuCategory): Promise<number> {
+      return (await expiryRules.get()).get(`${level}|${category}`) ?? 0;
+    },
+    promotions: () => promotions.get(),
+    /** Every price of every SKU in a region on a day, from the pricing area, held for 5 s. */
+    prices(regionCode: string, day: string) {
+      const key = `${regionCode}|${day}`;
+      const hit = priceTables.get(key);
+      if (hit && Date.now() - hit.at < 5_000) return hit.value;
+      const value = pricing.pricesFor(regionCode, day);
+      priceTables.set(key, { at: Date.now(), value });
+      value.catch(() => priceTables.delete(key));
+      if (priceTables.size > 5_000) priceTables.clear();
+      return value;
+    },
+    forget() {
+      skus.clear();
+      serving.clear();
+      expiryRules.clear();
+      promotions.clear();
+      priceTables.clear();
+    },
+  };
+}
+
+export type OrderReferences = ReturnType<typeof createOrderReferences>;
