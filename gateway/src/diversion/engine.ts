@@ -198,11 +198,22 @@ export function createDiversionEngine(deps: EngineDeps) {
         }
       }
     }
-    if (history.length > rules.clone.max_consumer_scans) {
+    if (history.length > rules.clone.max_consumer_scans || placesOf(history, rules.clone.min_distance_km) >= rules.clone.max_places) {
       const a = await addEvidence(trx, scan, place, { ...base, kind: 'clone-excess-scans', key: scan.code }, rules);
       if (a) alerts.push(a);
     }
     return alerts;
+  }
+
+  /** Distinct places among a code's consumer scans: points closer than min_distance_km to a counted one are the same place. */
+  function placesOf(history: readonly { lat: number | null; lng: number | null }[], minDistanceKm: number): number {
+    const centres: { lat: number; lng: number }[] = [];
+    for (const h of history) {
+      if (h.lat === null || h.lng === null) continue;
+      const p = { lat: h.lat, lng: h.lng };
+      if (!centres.some((c) => deps.counties.distanceKm(c, p) < minDistanceKm)) centres.push(p);
+    }
+    return centres.length;
   }
 
   /**

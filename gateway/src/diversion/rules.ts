@@ -26,8 +26,10 @@ export const diversionRulesSchema = z.strictObject({
       min_distance_km: z.number().min(0).max(2000).default(100),
       /** More consumer scans of one serial than this is implausible for one can. */
       max_consumer_scans: z.number().int().min(2).max(1000).default(12),
+      /** One can lives in one household: consumer scans from this many places min_distance_km apart is a clone. */
+      max_places: z.number().int().min(2).max(100).default(3),
     })
-    .default({ max_speed_kmh: 300, min_distance_km: 100, max_consumer_scans: 12 }),
+    .default({ max_speed_kmh: 300, min_distance_km: 100, max_consumer_scans: 12, max_places: 3 }),
 });
 export type DiversionRules = z.output<typeof diversionRulesSchema>;
 
