@@ -34,6 +34,8 @@ interface PartyInfo {
 }
 
 const TTL_MS = 60_000;
+/** Counting stops here: the verdict needs no more, and a copied code scanned a million times must not slow its page. */
+const COUNT_CAP = 100;
 
 /**
  * The consumer trace of a can, built in two round trips: one statement that records this query and reads the code,
@@ -42,6 +44,7 @@ const TTL_MS = 60_000;
  */
 export function createTraceLookup({ db }: { db: Db }) {
   let parties: { at: number; byGln: Map<string, PartyInfo>; byId: Map<string, PartyInfo> } | null = null;
+  const recorder = createQueryRecorder(db);
 
   async function places() {
     if (parties && Date.now() - parties.at < TTL_MS) return parties;
@@ -62,38 +65,32 @@ export function createTraceLookup({ db }: { db: Db }) {
     return parties;
   }
 
-  /** Looks up a can and records the query (with the client's hashed address) as input for authenticity and diversion. */
-  async function lookup(gtin: string, serial: string, batchInLink: string | null, client: { ip: string; userAgent: string }): Promise<LookupResult> {
-    const epc = sgtinEpc(gtin, serial);
-    if (!epc) return { found: false, reason: 'not_issued' };
-    const clientHash = crypto.createHash('sha256').update(client.ip).digest('hex').slice(0, 16);
-    const r = await sql<{
-      state: string;
-      batch_code: string | null;
-      name: string;
-      name_en: string | null;
-      category: string;
-      batch_id: string | null;
-      production_date: string | null;
-      expiry_date: string | null;
-      batch_status: string | null;
-      factory_id: string | null;
-      query_id: string | null;
-      previous: number;
-      provinces: number;
-      first_at: Date | null;
-      events: { step: string | null; at: string; loc: string | null; dest: string | null }[] | null;
-      inputs: { farm_id: string | null; material: string; milked_at: string | null; data: Record<string, unknown> }[] | null;
-      steril: { readings: number; out: number; max_t: number | null; unit: string | null } | null;
-      reports: { id: string; result: 'pass' | 'fail'; file_name: string; at: string }[] | null;
-    }>`
-      with c as (select epc, state, batch_code, gtin, parent_epc from codes where epc = ${epc}),
-      q as (
-        insert into consumer_queries (epc, client_hash, user_agent)
-        select epc, ${clientHash}, ${client.userAgent.slice(0, 200)} from c
-        where c.state <> 'issued' and (${batchInLink}::text is null or c.batch_code is null or c.batch_code = ${batchInLink}::text)
-        returning id
-      ),
+  interface StaticRow {
+    state: string;
+    batch_code: string | null;
+    name: string;
+    name_en: string | null;
+    category: string;
+    batch_id: string | null;
+    production_date: string | null;
+    expiry_date: string | null;
+    batch_status: string | null;
+    factory_id: string | null;
+    events: { step: string | null; at: string; loc: string | null; dest: string | null }[] | null;
+    inputs: { farm_id: string | null; material: string; milked_at: string | null; data: Record<string, unknown> }[] | null;
+    steril: { readings: number; out: number; max_t: number | null; unit: string | null } | null;
+    reports: { id: string; result: 'pass' | 'fail'; file_name: string; at: string }[] | null;
+  }
+  // What a can's page shows besides the query counts changes slowly (events arrive minutes apart): a few seconds of
+  // cache lets a popular code's page be served without re-reading its chain.
+  const chainCache = new Map<string, { at: number; row: StaticRow }>();
+  const CHAIN_TTL_MS = 3000;
+
+  async function readChain(epc: string, gtin: string): Promise<StaticRow | undefined> {
+    const hit = chainCache.get(epc);
+    if (hit && Date.now() - hit.at < CHAIN_TTL_MS) return hit.row;
+    const r = await sql<StaticRow>`
+      with c as (select epc, state, batch_code, gtin from codes where epc = ${epc}),
       fam as (
         select ${epc}::text as epc
         union select k.value from epcis_event_keys k
@@ -102,10 +99,6 @@ export function createTraceLookup({ db }: { db: Db }) {
       b as (select * from batches where gtin = ${gtin} and code = (select batch_code from c))
       select c.state, c.batch_code, s.name, s.name_en, s.category,
         b.id as batch_id, b.production_date::text, b.expiry_date::text, b.status as batch_status, b.factory_id,
-        (select id from q) as query_id,
-        (select count(*)::int from consumer_queries where epc = ${epc}) as previous,
-        (select count(distinct province_code)::int from consumer_queries where epc = ${epc} and province_code is not null) as provinces,
-        (select min(at) from consumer_queries where epc = ${epc}) as first_at,
         (select json_agg(json_build_object('step', e.biz_step, 'at', e.event_time, 'loc', e.biz_location,
             'dest', (select value from epcis_event_keys d where d.event_pk = e.pk and d.kind like 'destination:%' limit 1)) order by e.event_time)
           from epcis_events e where e.pk in (select event_pk from epcis_event_keys where value in (select epc from fam) and kind in ('epc', 'childEPC', 'parentID'))
@@ -117,10 +110,30 @@ export function createTraceLookup({ db }: { db: Db }) {
         (select json_agg(json_build_object('id', qr.id, 'result', qr.result, 'file_name', qr.file_name, 'at', qr.created_at) order by qr.created_at) from qc_reports qr where qr.batch_id = b.id) as reports
       from c join skus s on s.gtin = c.gtin left join b on true`.execute(db);
     const row = r.rows[0];
+    // Only live codes are cached: an issued code may be commissioned any moment.
+    if (row && row.state !== 'issued') {
+      if (chainCache.size > 50_000) chainCache.clear();
+      chainCache.set(epc, { at: Date.now(), row });
+    }
+    return row;
+  }
+
+  /** Looks up a can and records the query (with the client's hashed address) as input for authenticity and diversion. */
+  async function lookup(gtin: string, serial: string, batchInLink: string | null, client: { ip: string; userAgent: string }): Promise<LookupResult> {
+    const epc = sgtinEpc(gtin, serial);
+    if (!epc) return { found: false, reason: 'not_issued' };
+    const row = await readChain(epc, gtin);
     if (!row) return { found: false, reason: 'not_issued' };
     if (row.state === 'issued') return { found: false, reason: 'not_activated' };
     if (batchInLink !== null && row.batch_code !== null && batchInLink !== row.batch_code) return { found: false, reason: 'batch_mismatch' };
-
+    // The counts are of the queries before this one; then this one is recorded (batched with others, see recorder).
+    const counts = await sql<{ previous: number; provinces: number; first_at: Date | null }>`
+      select (select count(*)::int from (select 1 from consumer_queries where epc = ${epc} limit ${COUNT_CAP}) x) as previous,
+        (select count(distinct province_code)::int from (select province_code from consumer_queries where epc = ${epc} and province_code is not null limit ${COUNT_CAP}) x) as provinces,
+        (select min(at) from consumer_queries where epc = ${epc}) as first_at`.execute(db);
+    const queryId = crypto.randomUUID();
+    await recorder.record({ id: queryId, epc, client_hash: crypto.createHash('sha256').update(client.ip).digest('hex').slice(0, 16), user_agent: client.userAgent.slice(0, 200) });
+    const row2 = { ...row, ...counts.rows[0]!, query_id: queryId };
     const p = await places();
     const chain: ChainStep[] = [];
     for (const i of row.inputs ?? []) {
@@ -157,9 +170,8 @@ export function createTraceLookup({ db }: { db: Db }) {
         chain.push({ stage: 'sold', at: e.at, place: here?.kind === 'store' ? here.region : null, detail: null });
       }
     }
-    // The insert above is not visible to the same statement: these counts are of the queries before this one.
-    const previous = Number(row.previous);
-    const provinces = Number(row.provinces);
+    const previous = Number(row2.previous);
+    const provinces = Number(row2.provinces);
     // A first query reassures; many queries, or queries from several provinces, mean the code was copied.
     const verdict = previous === 0 ? 'first' : previous >= 20 || provinces >= 3 ? 'suspicious' : previous >= 6 || provinces >= 2 ? 'caution' : 'repeat';
     return {
@@ -171,8 +183,8 @@ export function createTraceLookup({ db }: { db: Db }) {
         chain,
         qcReports: (row.reports ?? []).map((q) => ({ id: q.id, result: q.result, fileName: q.file_name, at: q.at })),
         sterilisation: row.steril && Number(row.steril.readings) > 0 ? { readings: Number(row.steril.readings), outOfLimits: Number(row.steril.out), maxTemperature: row.steril.max_t, unit: row.steril.unit } : null,
-        authenticity: { verdict, previousQueries: previous, provinces, firstQueryAt: row.first_at ? new Date(row.first_at).toISOString() : null },
-        queryId: row.query_id ?? '',
+        authenticity: { verdict, previousQueries: previous, provinces, firstQueryAt: row2.first_at ? new Date(row2.first_at).toISOString() : null },
+        queryId: row2.query_id,
       },
     };
   }
@@ -191,3 +203,46 @@ export function createTraceLookup({ db }: { db: Db }) {
 }
 
 export type TraceLookup = ReturnType<typeof createTraceLookup>;
+
+interface QueryRow {
+  id: string;
+  epc: string;
+  client_hash: string;
+  user_agent: string;
+}
+
+/**
+ * Records consumer queries in small batches: requests arriving within a few milliseconds share one INSERT, and each
+ * request resolves once its row is committed. A consumer query is a statistic, not a business event, so its commit
+ * does not wait for the WAL flush (synchronous_commit off for that transaction only).
+ */
+function createQueryRecorder(db: Db, lingerMs = 2, maxRows = 500) {
+  let pending: { row: QueryRow; done: (err?: unknown) => void }[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  async function flush() {
+    timer = null;
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return;
+    try {
+      await db.transaction().execute(async (trx) => {
+        await sql`select set_config('synchronous_commit', 'off', true)`.execute(trx);
+        await sql`insert into consumer_queries (id, epc, client_hash, user_agent)
+          select id, epc, client_hash, user_agent from jsonb_to_recordset(${JSON.stringify(batch.map((b) => b.row))}::jsonb)
+          as v(id uuid, epc text, client_hash text, user_agent text)`.execute(trx);
+      });
+      for (const b of batch) b.done();
+    } catch (err) {
+      for (const b of batch) b.done(err);
+    }
+  }
+  return {
+    record(row: QueryRow): Promise<void> {
+      return new Promise((resolve, reject) => {
+        pending.push({ row, done: (err) => (err ? reject(err) : resolve()) });
+        if (pending.length >= maxRows) void flush();
+        else if (!timer) timer = setTimeout(() => void flush(), lingerMs);
+      });
+    },
+  };
+}

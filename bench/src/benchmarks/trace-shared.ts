@@ -1,0 +1,90 @@
+/**
+ * Set-up shared by the trace benchmarks: a gateway child process on PostgreSQL (optionally on an external broker),
+ * a bulk load of issued codes with generate_series, and an authenticated HTTP helper.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { BENCH_PASSWORD, login, REPO_ROOT } from '../harness/gateway';
+import { type RunningServer, startServer } from '../harness/server';
+import { freePort } from '../harness/free-port';
+
+export interface TraceGateway extends RunningServer {
+  token: string;
+  pool: pg.Pool;
+  call(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
+}
+
+export async function startTraceGateway(databaseUrl: string, schema: string, env: Record<string, string> = {}): Promise<TraceGateway> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-bench-trace-'));
+  const server = await startServer({
+    command: process.execPath,
+    args: ['--import', 'tsx', path.join(REPO_ROOT, 'gateway', 'src', 'main.ts')],
+    cwd: REPO_ROOT,
+    env: {
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      MQTT_PORT: String(await freePort()),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      CRADLE_DEMO_PASSWORD: BENCH_PASSWORD,
+      DEMO: 'true',
+      JWT_SECRET: crypto.randomBytes(32).toString('hex'),
+      DATABASE_URL: databaseUrl,
+      DATABASE_SCHEMA: schema,
+      DATABASE_POOL_SIZE: '16',
+      MQTT_URL: '',
+      REDIS_URL: '',
+      ...env,
+    },
+    readyUrl: '/readyz',
+    timeoutMs: 180_000,
+  });
+  const token = await login(server.url);
+  const pool = new pg.Pool({ connectionString: databaseUrl, options: `-c search_path=${schema}`, max: 2 });
+  return {
+    ...server,
+    token,
+    pool,
+    async call(method, p, body) {
+      const res = await fetch(new URL(p, server.url), { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        /* keep text */
+      }
+      return { status: res.status, body: parsed };
+    },
+    async stop() {
+      await pool.end();
+      await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Bulk-loads `n` issued codes of one GTIN and batch with generate_series (serials: 11 base-62-like characters from
+ * md5, unique by construction through the row number), in one statement. Returns the request id they belong to.
+ */
+export async function bulkLoadCodes(pool: pg.Pool, gtin: string, batch: string, n: number, state: 'issued' | 'commissioned'): Promise<string> {
+  const req = await pool.query<{ id: string }>(
+    `insert into code_requests (idempotency_key, kind, gtin, batch_code, quantity, requested_by) values ($1, 'item', $2, $3, $4, 'bench') returning id`,
+    [`bench-${crypto.randomBytes(6).toString('hex')}`, gtin, batch, n],
+  );
+  const id = req.rows[0]!.id;
+  const cp = gtin.slice(1, 8);
+  const ref = `${gtin[0]}${gtin.slice(8, 13)}`;
+  await pool.query(
+    `insert into codes (epc, kind, gtin, serial, batch_code, request_id, state, commissioned_at)
+     select 'urn:epc:id:sgtin:' || $1 || '.' || $2 || '.' || s.serial, 'item', $3, s.serial, $4, $5::uuid, $6, case when $6 = 'commissioned' then now() end
+     from (select 'B' || lpad(to_hex(g), 7, '0') || substr(md5(g::text || $5), 1, 3) as serial from generate_series(1, $7::int) g) s`,
+    [cp, ref, gtin, batch, id, state, n],
+  );
+  await pool.query('analyze codes');
+  return id;
+}
