@@ -17,6 +17,7 @@ export type Verdict =
   | 'unknown-location'
   | 'unjudged'
   | 'duplicate'
+  | 'clone-suspect'
   | 'counterfeit'
   | 'decommissioned';
 
@@ -110,7 +111,9 @@ export function createDiversionEngine(deps: EngineDeps) {
     if (scan.source === 'consumer' && scan.serial) {
       const clone = await consumerSignals(trx, scan, place, rules);
       if (clone === 'duplicate') return { ...outcome, verdict: 'duplicate' };
-      outcome.alerts.push(...clone);
+      outcome.alerts.push(...clone.alerts);
+      // Where copies of a serial are scanned says where the copies went, not where the dealer sold the original.
+      if (clone.suspect) return { ...outcome, verdict: 'clone-suspect' };
     }
 
     if (!place.known) return { ...outcome, verdict: 'unknown-location' };
@@ -202,7 +205,10 @@ export function createDiversionEngine(deps: EngineDeps) {
       const a = await addEvidence(trx, scan, place, { ...base, kind: 'clone-excess-scans', key: scan.code }, rules);
       if (a) alerts.push(a);
     }
-    return alerts;
+    const suspect =
+      alerts.length > 0 ||
+      (await trx.selectFrom('diversion_alerts').select('id').where('key', '=', scan.code).where('kind', 'in', ['clone-velocity', 'clone-excess-scans']).where('status', '!=', 'dismissed').limit(1).executeTakeFirst()) !== undefined;
+    return { alerts, suspect };
   }
 
   /** Distinct places among a code's consumer scans: points closer than min_distance_km to a counted one are the same place. */
