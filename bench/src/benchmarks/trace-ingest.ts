@@ -1,0 +1,130 @@
+/**
+ * MQTT scan ingest into PostgreSQL through an external broker (Mosquitto, MQTT 5): a line publishes N commissioning
+ * scans (QoS 1) of issued codes; the gateway (child process) ingests them in batches, acknowledging after commit.
+ * Measured: events/s from the first publish until the last event is committed. Baseline, same run: the raw QoS 1
+ * rate of the same messages through the same broker to a bare subscriber that only counts them.
+ * Targets: >= 10,000 events/s, and >= 50% of the raw rate. Both sides keep at most WINDOW messages ahead of their
+ * consumer, because Mosquitto drops QoS 1 messages beyond a session's queue (max_queued_messages, default 1000).
+ */
+import crypto from 'node:crypto';
+import { newSourceId } from '@cradle/protocol';
+import mqtt from 'mqtt';
+import { atLeastRatioOfBaseline, observed } from '../harness/compare';
+import { benchSchemaName, choosePostgres, dropSchema } from '../harness/postgres';
+import { runStandalone } from '../harness/report';
+import type { BenchResult } from '../types';
+import { bulkLoadCodes, startTraceGateway } from './trace-shared';
+
+const EVENTS = Number(process.env.BENCH_TRACE_EVENTS ?? 50_000);
+const MQTT_URL = process.env.BENCH_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+const WINDOW = 2000;
+const TARGET_EPS = 10_000;
+
+/** Publishes every payload with QoS 1, never more than WINDOW ahead of what `consumed()` reports. */
+async function publishAll(topic: string, payloads: readonly string[], consumed: () => Promise<number> | number): Promise<void> {
+  const client = await mqtt.connectAsync(MQTT_URL, { clientId: `bench-line-${crypto.randomBytes(4).toString('hex')}`, protocolVersion: 5 });
+  try {
+    let sent = 0;
+    let seen = 0;
+    while (sent < payloads.length) {
+      if (sent - seen >= WINDOW) {
+        seen = await consumed();
+        if (sent - seen >= WINDOW) await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      const upto = Math.min(payloads.length, seen + WINDOW);
+      const batch: Promise<unknown>[] = [];
+      for (; sent < upto; sent++) batch.push(client.publishAsync(topic, payloads[sent]!, { qos: 1 }));
+      await Promise.all(batch);
+      seen = await consumed();
+    }
+  } finally {
+    await client.endAsync();
+  }
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}
+
+function messages(siteCode: string, deviceCode: string, gtin: string, batch: string, serials: readonly string[]): string[] {
+  const t0 = Date.now();
+  return serials.map((serial, i) =>
+    JSON.stringify({
+      v: 1, id: newSourceId({ now: () => t0 + i }), siteId: siteCode, deviceId: deviceCode, seq: i + 1, ts: new Date(t0 + i).toISOString(),
+      scannerId: 'SC1', raw: `]Q1https://id.cradle.example/01/${gtin}/10/${batch}/21/${serial}`, symbology: 'qr',
+      parsed: { gtin, serial, batch, elements: { '01': gtin, '10': batch, '21': serial } },
+    }),
+  );
+}
+
+export default async function run(): Promise<BenchResult[]> {
+  const choice = await choosePostgres();
+  if (!choice.run) {
+    process.stderr.write(`trace-ingest: skipped, it needs PostgreSQL: ${choice.reason}\n`);
+    return [];
+  }
+  const probe = await mqtt.connectAsync(MQTT_URL, { reconnectPeriod: 0, connectTimeout: 2000 }).catch((e: Error) => e);
+  if (probe instanceof Error) {
+    process.stderr.write(`trace-ingest: skipped, no MQTT broker at ${MQTT_URL}: ${probe.message}\n`);
+    return [];
+  }
+  await probe.endAsync();
+
+  // Baseline: the same messages, same broker, to a subscriber that only counts (auto-acknowledged QoS 1).
+  const baseTopic = `cradle/v1/BENCH/${crypto.randomBytes(4).toString('hex')}/scan`;
+  let received = 0;
+  const sub = await mqtt.connectAsync(MQTT_URL, { clientId: `bench-sub-${crypto.randomBytes(4).toString('hex')}`, protocolVersion: 5, properties: { receiveMaximum: WINDOW } });
+  sub.on('message', () => void (received += 1));
+  await sub.subscribeAsync(baseTopic, { qos: 1 });
+  const fake = Array.from({ length: EVENTS }, (_, i) => `S${String(i).padStart(10, '0')}`);
+  const basePayloads = messages('BENCH', 'BASE', '06923456000018', 'B1', fake);
+  let started = Date.now();
+  await publishAll(baseTopic, basePayloads, () => received);
+  const baseOk = await until(async () => received >= EVENTS, 120_000);
+  const baseSeconds = (Date.now() - started) / 1000;
+  await sub.endAsync();
+  if (!baseOk) throw new Error(`baseline subscriber received ${received} of ${EVENTS}`);
+
+  const schema = benchSchemaName();
+  const gw = await startTraceGateway(choice.url, schema, { MQTT_URL, INGEST_CLIENT_ID: `bench-${schema}`, INGEST_SHARE_GROUP: `bench-${schema}` });
+  try {
+    const gtin = (await gw.pool.query<{ gtin: string }>(`select gtin from skus where category = 'formula' order by gtin limit 1`)).rows[0]!.gtin;
+    const batch = 'BENCHIN';
+    const requestId = await bulkLoadCodes(gw.pool, gtin, batch, EVENTS, 'issued');
+    const serials = (await gw.pool.query<{ serial: string }>('select serial from codes where request_id = $1', [requestId])).rows.map((r) => r.serial);
+    const site = (await gw.pool.query<{ id: string }>(`select id from parties where code = 'F-01'`)).rows[0]!.id;
+    const deviceCode = `BENCH-${crypto.randomBytes(3).toString('hex')}`;
+    const dev = await gw.call('POST', '/api/v1/devices', { code: deviceCode, kind: 'edge-agent', name: 'bench line', site_id: site });
+    if (dev.status !== 201) throw new Error(`device: ${dev.status}`);
+    const payloads = messages('F-01', deviceCode, gtin, batch, serials);
+    const ingested = async () => Number((await gw.pool.query<{ n: string }>('select received as n from device_streams where device_code = $1', [deviceCode])).rows[0]?.n ?? 0);
+    started = Date.now();
+    await publishAll(`cradle/v1/F-01/${deviceCode}/scan`, payloads, ingested);
+    const ok = await until(async () => (await ingested()) >= EVENTS, 300_000);
+    const seconds = (Date.now() - started) / 1000;
+    const done = await ingested();
+    const commissioned = Number((await gw.pool.query<{ n: string }>(`select count(*) as n from codes where request_id = $1 and state = 'commissioned'`, [requestId])).rows[0]!.n);
+    const rss = gw.peakRssBytes();
+    const name = `MQTT scan ingest [Mosquitto → gateway → postgres, ${EVENTS.toLocaleString('en')} events]`;
+    const baseline = { name: 'raw QoS 1 publish → Mosquitto → counting subscriber', value: EVENTS / baseSeconds };
+    const rate = done / seconds;
+    const results: BenchResult[] = [
+      { ...atLeastRatioOfBaseline({ name, metric: 'throughput', value: rate, unit: 'events/s', baseline }, 0.5) },
+      { name, metric: 'throughput (absolute target)', value: rate, unit: 'events/s', target: `>= ${TARGET_EPS} events/s`, met: ok && rate >= TARGET_EPS },
+      { name, metric: 'events committed and applied', value: commissioned, unit: '', target: `= ${EVENTS}`, met: commissioned === EVENTS },
+    ];
+    if (rss !== undefined) results.push(observed({ name, metric: 'peak RSS', value: rss / (1024 * 1024), unit: 'MiB' }));
+    return results;
+  } finally {
+    await gw.stop().catch(() => undefined);
+    await dropSchema(choice.url, schema);
+  }
+}
+
+if (require.main === module) runStandalone(run);
