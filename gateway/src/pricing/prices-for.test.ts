@@ -37,4 +37,14 @@ describe('pricesFor (ordering prices one region and day)', () => {
     const before = await pricing.pricesFor('420106', '2026-02-01', [skuB]);
     expect(before.prices.get(skuB)!.store).toBe(generatedPrice(DEMO_PRICE_RULES, 100, 'city', 'store'));
   });
+
+  it('gives the same prices from a day’s price book as pricesFor, for any region', async () => {
+    for (const [region, date] of [['420106', '2026-05-01'], ['110101', '2026-06-02'], ['420106', '2026-02-01']] as const) {
+      const book = await pricing.priceBook(date);
+      const direct = await pricing.pricesFor(region, date);
+      expect(book.rulesEffectiveFrom).toBe(direct.rulesEffectiveFrom);
+      for (const sku of [skuA, skuB]) expect(book.price(region, sku)).toEqual(direct.prices.get(sku));
+    }
+    expect((await pricing.priceBook('2026-05-01')).price('999999', skuA)).toBeUndefined();
+  });
 });

@@ -231,7 +231,27 @@ export function createPricingService({ db, regions }: { db: Db; regions: RegionS
     return { rulesEffectiveFrom: from, prices };
   }
 
-  return { rulesAt, setRules, setBasePrices, override, overrideHistory, table, checks, pricesFor };
+  /**
+   * Every price in force on a day, as one book to hold and look up in memory (ordering prices every order line and
+   * caches the book for a few seconds): the rules, every base price and every override in force, read once.
+   */
+  async function priceBook(date: string): Promise<{ rulesEffectiveFrom: string; price(regionCode: string, skuId: string): Record<PriceLevel, number> | undefined }> {
+    const { rules, effective_from } = await requireRules(date);
+    const [bases, overrides] = await Promise.all([basePricesAt(date), overridesAt(date)]);
+    const bySku = new Map<string, Override[]>();
+    for (const o of overrides) bySku.set(o.sku_id, [...(bySku.get(o.sku_id) ?? []), o]);
+    const from = /^\d{4}-\d{2}-\d{2}$/.test(effective_from) ? effective_from : new Date(effective_from).toISOString().slice(0, 10);
+    return {
+      rulesEffectiveFrom: from,
+      price(regionCode, skuId) {
+        const base = bases.get(skuId);
+        if (base === undefined || !regions.get(regionCode)) return undefined;
+        return priceRow(rules, base, regionCode, bySku.get(skuId) ?? []).prices;
+      },
+    };
+  }
+
+  return { rulesAt, setRules, setBasePrices, override, overrideHistory, table, checks, pricesFor, priceBook };
 }
 
 const round4 = (n: number) => Math.round(n * 1e4) / 1e4;
