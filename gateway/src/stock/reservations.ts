@@ -60,22 +60,45 @@ export async function reserveFirstExpiryFirst(trx: Kysely<Database>, requests: r
   const locationIds = [...new Set(requests.flatMap((r) => r.locationIds))];
   if (skuIds.length === 0 || locationIds.length === 0) return requests.map((r) => ({ key: r.key, requested: r.quantity, reserved: 0, picks: [] }));
   await holdLocations(trx, locationIds);
-  const rows = await sql<{ sku_id: string; location_id: string; batch: string; expiry_date: string | null; available: number }>`
-    select sku_id, location_id, batch, expiry_date::text as expiry_date, on_hand - reserved as available
-    from stock_balances
-    where sku_id = any(${skuIds}::uuid[]) and location_id = any(${locationIds}::uuid[]) and on_hand > reserved
-    order by sku_id, location_id, batch
-    for update`.execute(trx);
-  const bySkuLocation = new Map<string, typeof rows.rows>();
-  for (const r of rows.rows) {
+  type Row = { sku_id: string; location_id: string; batch: string; expiry_date: string | null; available: number };
+  // Read the candidates without a lock, plan the picks, then lock only the planned rows (in key order, so two orders
+  // never deadlock on them) and plan again on their locked figures. Rows that turn out short bring the next
+  // candidates in, a round at a time; only those later rounds can meet another order's locks out of order, and a
+  // deadlock there fails the transaction (the caller retries), never a wrong count.
+  const candidates = (
+    await sql<Row>`
+      select sku_id, location_id, batch, expiry_date::text as expiry_date, on_hand - reserved as available
+      from stock_balances
+      where sku_id = any(${skuIds}::uuid[]) and location_id = any(${locationIds}::uuid[]) and on_hand > reserved`.execute(trx)
+  ).rows;
+  const keyOf = (r: { sku_id: string; location_id: string; batch: string }) => `${r.sku_id}|${r.location_id}|${r.batch}`;
+  const locked = new Map<string, Row>();
+  for (let round = 0; ; round++) {
+    const view = candidates.map((c) => locked.get(keyOf(c)) ?? c);
+    const wanted = planPicks(requests, view).filter((k) => !locked.has(k));
+    if (wanted.length === 0 || round === 3) break;
+    const parts = wanted.map((k) => k.split('|') as [string, string, string]).sort((a, b) => (a.join('|') < b.join('|') ? -1 : 1));
+    const fresh = await sql<Row>`
+      select sku_id, location_id, batch, expiry_date::text as expiry_date, on_hand - reserved as available
+      from stock_balances
+      where (sku_id, location_id, batch) in (select * from unnest(${parts.map((p) => p[0])}::uuid[], ${parts.map((p) => p[1])}::uuid[], ${parts.map((p) => p[2])}::text[]))
+      order by sku_id, location_id, batch
+      for update`.execute(trx);
+    const seen = new Set<string>();
+    for (const r of fresh.rows) {
+      locked.set(keyOf(r), r);
+      seen.add(keyOf(r));
+    }
+    for (const k of wanted) if (!seen.has(k)) locked.set(k, { ...candidates.find((c) => keyOf(c) === k)!, available: 0 });
+  }
+  const bySkuLocation = new Map<string, Row[]>();
+  for (const r of locked.values()) {
     const k = `${r.sku_id}|${r.location_id}`;
     const list = bySkuLocation.get(k);
     if (list) list.push(r);
     else bySkuLocation.set(k, [r]);
   }
-  for (const list of bySkuLocation.values()) {
-    list.sort((a, b) => (a.expiry_date === b.expiry_date ? (a.batch < b.batch ? -1 : 1) : a.expiry_date === null ? 1 : b.expiry_date === null ? -1 : a.expiry_date < b.expiry_date ? -1 : 1));
-  }
+  for (const list of bySkuLocation.values()) list.sort(fefoOrder);
   const results: ReservationResult[] = [];
   const changes: OrderStockChange[] = [];
   for (const req of requests) {
@@ -99,6 +122,34 @@ export async function reserveFirstExpiryFirst(trx: Kysely<Database>, requests: r
   }
   await applyChanges(trx, changes, opts.at);
   return results;
+}
+
+const fefoOrder = (a: { expiry_date: string | null; batch: string }, b: { expiry_date: string | null; batch: string }) =>
+  a.expiry_date === b.expiry_date ? (a.batch < b.batch ? -1 : 1) : a.expiry_date === null ? 1 : b.expiry_date === null ? -1 : a.expiry_date < b.expiry_date ? -1 : 1;
+
+/** The rows (`sku|location|batch`) the picks would take from, given these availabilities: the plan before locking. */
+function planPicks(requests: readonly ReservationRequest[], rows: ReadonlyArray<{ sku_id: string; location_id: string; batch: string; expiry_date: string | null; available: number }>): string[] {
+  const left = new Map(rows.map((r) => [`${r.sku_id}|${r.location_id}|${r.batch}`, r.available]));
+  const sorted = [...rows].sort(fefoOrder);
+  const keys = new Set<string>();
+  for (const req of requests) {
+    let want = req.quantity;
+    for (const loc of req.locationIds) {
+      for (const r of sorted) {
+        if (want <= 0) break;
+        if (r.sku_id !== req.skuId || r.location_id !== loc) continue;
+        if (req.notExpiringBefore !== null && r.expiry_date !== null && r.expiry_date < req.notExpiringBefore) continue;
+        const k = `${r.sku_id}|${r.location_id}|${r.batch}`;
+        const avail = left.get(k) ?? 0;
+        if (avail <= 0) continue;
+        const take = Math.min(want, avail);
+        left.set(k, avail - take);
+        want -= take;
+        keys.add(k);
+      }
+    }
+  }
+  return [...keys];
 }
 
 /**
