@@ -1,7 +1,6 @@
 import type { Db } from '../platform/db';
 import type { OrderPriceLevel, PartyKind, SkuCategory } from '../platform/db/schema';
 import type { PricingService } from '../pricing/service';
-import type { PriceLevel } from '../pricing/rules';
 
 export interface OrderSku {
   id: string;
@@ -84,7 +83,7 @@ export function createOrderReferences(deps: { db: Db; pricing: PricingService })
       (r): Promotion => ({ code: r.code, skuId: r.sku_id, category: r.category, buy: r.buy_quantity, free: r.free_quantity, levels: r.price_levels, validFrom: asDay(r.valid_from), validTo: r.valid_to === null ? null : asDay(r.valid_to) }),
     ),
   );
-  const priceTables = new Map<string, { at: number; value: Promise<{ rulesEffectiveFrom: string; prices: Map<string, Record<PriceLevel, number>> }> }>();
+  const priceBooks = new Map<string, { at: number; value: ReturnType<PricingService['priceBook']> }>();
 
   return {
     async skuByGtin(gtin: string): Promise<OrderSku | undefined> {
@@ -115,15 +114,14 @@ export function createOrderReferences(deps: { db: Db; pricing: PricingService })
       return (await expiryRules.get()).get(`${level}|${category}`) ?? 0;
     },
     promotions: () => promotions.get(),
-    /** Every price of every SKU in a region on a day, from the pricing area, held for 5 s. */
-    prices(regionCode: string, day: string) {
-      const key = `${regionCode}|${day}`;
-      const hit = priceTables.get(key);
+    /** The pricing area's price book of a day (every region, every SKU), held for 5 s. */
+    prices(day: string) {
+      const hit = priceBooks.get(day);
       if (hit && Date.now() - hit.at < 5_000) return hit.value;
-      const value = pricing.pricesFor(regionCode, day);
-      priceTables.set(key, { at: Date.now(), value });
-      value.catch(() => priceTables.delete(key));
-      if (priceTables.size > 5_000) priceTables.clear();
+      const value = pricing.priceBook(day);
+      priceBooks.set(day, { at: Date.now(), value });
+      value.catch(() => priceBooks.delete(day));
+      if (priceBooks.size > 30) priceBooks.clear();
       return value;
     },
     forget() {
@@ -131,7 +129,7 @@ export function createOrderReferences(deps: { db: Db; pricing: PricingService })
       serving.clear();
       expiryRules.clear();
       promotions.clear();
-      priceTables.clear();
+      priceBooks.clear();
     },
   };
 }

@@ -71,6 +71,21 @@ export function bestPromotion(promotions: readonly Promotion[], sku: OrderSku, l
 /** Local calendar day in China (UTC+8, no DST): prices and promotions change at midnight there. */
 export const chinaDay = (at: Date) => new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 
+/**
+ * Runs a transaction again when PostgreSQL broke a deadlock by failing it (40P01): reservations that must reach for
+ * more batches after their first locks can meet another order's locks out of order. `reset` undoes in-memory effects.
+ */
+async function retryOnDeadlock<T>(run: () => Promise<T>, reset: () => void): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== '40P01' || attempt >= 3) throw err;
+      reset();
+    }
+  }
+}
+
 const hashOf = (v: unknown) => crypto.createHash('sha256').update(JSON.stringify(v)).digest('hex');
 
 export function createOrderService(deps: OrderServiceDeps) {
@@ -194,7 +209,7 @@ export function createOrderService(deps: OrderServiceDeps) {
     if (!level) throw invalidOrder('body.buyer_id', 'must be a first-tier dealer, a second-tier distributor or a store with a supplier');
     if (buyer.status !== 'active') throw new OrderError('ORDER_ACCOUNT_SUSPENDED', `the account of ${buyer.code} is ${buyer.status}: it cannot order`, 'body.buyer_id');
     const day = chinaDay(at);
-    const table = await refs.prices(buyer.regionCode, day);
+    const book = await refs.prices(day);
     const promotions = await refs.promotions();
     const seen = new Set<string>();
     const lines = [];
@@ -207,14 +222,14 @@ export function createOrderService(deps: OrderServiceDeps) {
       const pack = orderPackOf(sku, level);
       if (l.quantity < pack) throw invalidOrder(`body.lines.${i}.quantity`, `the minimum for ${l.gtin} is ${pack} units (one ${level === 'first_tier' ? 'case' : 'pack'})`);
       if (l.quantity % pack !== 0) throw invalidOrder(`body.lines.${i}.quantity`, `must be a multiple of ${pack} (the ${level === 'first_tier' ? 'case' : 'pack'} size of ${l.gtin})`);
-      const unit = table.prices.get(sku.id)?.[level];
+      const unit = book.price(buyer.regionCode, sku.id)?.[level];
       if (unit === undefined) throw invalidOrder(`body.lines.${i}.gtin`, `${l.gtin} has no price in region ${buyer.regionCode} on ${day}`);
       const promo = bestPromotion(promotions, sku, level, day, l.quantity);
       lines.push({ lineNo: i + 1, sku, quantity: l.quantity, free: promo?.free ?? 0, promotion: promo?.code ?? null, unitPrice: unit, lineTotal: round2(unit * l.quantity) });
     }
     const total = round2(lines.reduce((s, l) => s + l.lineTotal, 0));
     const sellerId = level === 'first_tier' ? null : buyer.parentId;
-    return { buyer, level, day, rulesFrom: table.rulesEffectiveFrom, lines, total, sellerId };
+    return { buyer, level, day, rulesFrom: book.rulesEffectiveFrom, lines, total, sellerId };
   }
 
   /**
@@ -231,7 +246,7 @@ export function createOrderService(deps: OrderServiceDeps) {
     const id = crypto.randomUUID();
     const ctx = input.submit ? await contextFor(p.buyer, p.sellerId, p.level, input.deliveryRegionCode, at) : null;
     const events: PendingEvent[] = [{ from: null, to: 'draft', actor: actor.name, reason: 'placed', detail: { priced_on: p.day, price_rules_from: p.rulesFrom } }];
-    const outcome = await db.transaction().execute(async (trx) => {
+    const outcome = await retryOnDeadlock(() => db.transaction().execute(async (trx) => {
       const inserted = await trx
         .insertInto('orders')
         .values({
@@ -262,7 +277,7 @@ export function createOrderService(deps: OrderServiceDeps) {
       }
       const eventIds = await insertEvents(trx, id, events, at);
       return { number: Number(inserted.number), state, holdReasons, holdDetail, allocated, eventIds };
-    });
+    }), () => events.splice(1));
     if (!outcome) {
       const raced = await db.selectFrom('orders').select(['id', 'request_hash']).where('buyer_id', '=', input.buyerId).where('idempotency_key', '=', input.idempotencyKey).executeTakeFirstOrThrow();
       return replay(raced, requestHash, actor);
