@@ -24,6 +24,10 @@ app.disable('x-powered-by');
 app.get(route, (_req, res) => {
   res.json(body);
 });
+// The same answer to a JSON POST, parsed as Express parses it: the baseline for write endpoints.
+app.post(route, express.json({ limit: '1mb' }), (_req, res) => {
+  res.status(201).json(body);
+});
 app.get('/readyz', (_req, res) => {
   res.json({ status: 'ready' });
 });

@@ -5,6 +5,11 @@ export interface LoadOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * Bodies to send in turn instead of `body`; `[<id>]` in a body becomes a fresh unique id per request (for
+   * idempotency keys, so every request is new work).
+   */
+  bodies?: string[];
   connections: number;
   durationSec: number;
   /** An unmeasured run first, so the JIT and caches are warm (default 0). */

@@ -5,12 +5,33 @@
 import autocannon from 'autocannon';
 import { LOAD_MARKER, LOAD_OPTIONS_ENV, type LoadOptions, summariseAutocannon } from './load-summary';
 
+let sent = 0;
+const runId = `${process.pid}-${Date.now().toString(36)}`;
+
+/** Each request takes the next body, with `[<id>]` made unique. */
+function rotatingBodies(o: LoadOptions): { requests: autocannon.Request[] } | Record<string, never> {
+  const bodies = o.bodies;
+  if (!bodies?.length) return {};
+  return {
+    requests: [
+      {
+        method: o.method ?? 'POST',
+        setupRequest: (req: autocannon.Request) => {
+          const n = sent++;
+          return { ...req, body: bodies[n % bodies.length]!.replaceAll('[<id>]', `${runId}-${n}`) };
+        },
+      },
+    ],
+  };
+}
+
 function fire(o: LoadOptions, durationSec: number): Promise<autocannon.Result> {
   return autocannon({
     url: o.url,
     method: o.method ?? 'GET',
     headers: o.headers ?? {},
     ...(o.body === undefined ? {} : { body: o.body }),
+    ...rotatingBodies(o),
     connections: o.connections,
     pipelining: o.pipelining ?? 1,
     duration: durationSec,
