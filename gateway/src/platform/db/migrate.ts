@@ -5,6 +5,7 @@ import * as m003 from './migrations/003_stock';
 import * as m003x from './migrations/003x_connectors';
 import * as m004 from './migrations/004_region_control';
 import * as m005 from './migrations/005_orders';
+import * as m005x from './migrations/005x_dispatch';
 
 /**
  * Migrations are plain, ordered, forward-only modules listed here (a static list, so bundlers and tsx
@@ -17,6 +18,7 @@ export const migrations: Record<string, Migration> = {
   '003x_connectors': m003x,
   '004_region_control': m004,
   '005_orders': m005,
+  '005x_dispatch': m005x,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
