@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../platform/db';
 
 export class DispatchBindingError extends Error {
@@ -48,4 +49,38 @@ export async function bindDispatchOrder(db: Db, b: { orderId: string; destinatio
     }
     return { binding: existing, created: false };
   });
+}
+
+/** A case (or a loose can) shipped on a dispatch order, as the trace core knows it now. */
+export interface ShippedUnit {
+  epc: string;
+  kind: 'case' | 'item';
+  /** The code's GTIN, else the GTIN of the cans packed in it. */
+  gtin: string | null;
+  /** The code's batch, else the batch of the cans packed in it (the lowest when they differ). */
+  batch: string | null;
+  /** Cans packed in the case (0 when they were not aggregated). */
+  items: number;
+  state: string;
+  holder_id: string | null;
+  shipped_to: string | null;
+  last_event_at: Date | null;
+}
+
+/**
+ * The cases and loose cans the shipping scans bound to a dispatch order (codes.order_id), with what they hold:
+ * the dispatch line's view of the order, and — by state and holder — whether the receiver has scanned them in.
+ * Read-only; ordering compares it against what it allocated.
+ */
+export async function shippedUnitsOfOrder(db: Db, orderId: string): Promise<ShippedUnit[]> {
+  const rows = await sql<ShippedUnit & { items: string | number }>`
+    select c.epc, c.kind, coalesce(trim(c.gtin), (select min(trim(k.gtin)) from codes k where k.parent_epc = c.epc)) as gtin,
+           coalesce(c.batch_code, (select min(k.batch_code) from codes k where k.parent_epc = c.epc)) as batch,
+           (select count(*) from codes k where k.parent_epc = c.epc and k.kind = 'item') as items,
+           c.state, c.holder_id, c.shipped_to, c.last_event_at
+    from codes c
+    where c.order_id = ${orderId}
+      and (c.kind = 'case' or (c.kind = 'item' and (c.parent_epc is null or not exists (select 1 from codes p where p.epc = c.parent_epc and p.order_id = ${orderId}))))
+    order by c.epc`.execute(db);
+  return rows.rows.map((r) => ({ ...r, items: Number(r.items) }));
 }
