@@ -29,9 +29,11 @@ export function diversionFeedJob(deps: { db: Db; engine: DiversionEngine; feed: 
     let judged = 0;
     for (;;) {
       const row = await deps.db.selectFrom('diversion_feed_cursors').select('position').where('name', '=', cursor).executeTakeFirst();
-      const { events, position } = await deps.feed.readAfter(row?.position ?? null, batch);
-      if (events.length === 0 || position === null) return judged;
-      await deps.engine.processScans(events);
+      const from = row?.position ?? null;
+      const { events, position } = await deps.feed.readAfter(from, batch);
+      // A feed may pass events that are not the engine's (factory, warehouse): its position then moves with no events.
+      if (position === null || position === from) return judged;
+      if (events.length > 0) await deps.engine.processScans(events);
       await deps.db
         .insertInto('diversion_feed_cursors')
         .values({ name: cursor, position })
