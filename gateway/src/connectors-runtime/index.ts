@@ -46,7 +46,8 @@ interface Connector {
 export function startConnectors(deps: ConnectorsDeps) {
   const state = createConnectorState(deps.db);
   const connectors: Connector[] = [];
-  if (deps.config.wms) connectors.push(createWmsConnector({ cfg: deps.config.wms, db: deps.db, stock: deps.stock, state, jobs: deps.jobs, env: deps.env }));
+  const wms = deps.config.wms ? createWmsConnector({ cfg: deps.config.wms, db: deps.db, stock: deps.stock, state, jobs: deps.jobs, env: deps.env }) : null;
+  if (wms) connectors.push(wms);
   for (const cfg of deps.config.erps) connectors.push(createErpConnector({ cfg, db: deps.db, stock: deps.stock, state, jobs: deps.jobs, env: deps.env }));
   for (const cfg of deps.config.mes) connectors.push(createMesConnector({ cfg, db: deps.db, state, env: deps.env }));
 
@@ -104,6 +105,8 @@ export function startConnectors(deps: ConnectorsDeps) {
 
   return {
     connectors,
+    /** The WMS connector's dispatch tasks (ordering pushes its orders' picks); null when no WMS is configured. */
+    createDispatchTask: wms ? wms.createDispatchTask : null,
     routes,
     readiness,
     mount(app: express.Express) {

@@ -128,6 +128,37 @@ export function createWmsConnector(deps: { cfg: WmsConfig; db: Db; stock: StockS
     pushTask,
   ];
 
+  /**
+   * Creates a dispatch task (pick and load) and queues its push to the WMS; lines without a batch are picked
+   * first-expiry-first-out. Idempotent by task number (the existing task is answered). The route and ordering call it.
+   */
+  async function createDispatchTask(body: { task_no: string; warehouse: string; destination: string; lines: Array<{ sku: string; quantity: number; batch?: string | undefined }> }) {
+    const warehouse = await stock.refs.locationByCode(body.warehouse);
+    if (!warehouse || warehouse.kind !== 'warehouse' || !cfg.sites.includes(body.warehouse)) throw invalid('body.warehouse', `${body.warehouse} is not a warehouse run by ${id}`);
+    const destination = await stock.refs.locationByCode(body.destination);
+    if (!destination) throw invalid('body.destination', `no dealer, store or warehouse with code ${body.destination}`);
+    const existing = await db.selectFrom('wms_dispatch_tasks').select(['task_no', 'status', 'lines']).where('task_no', '=', body.task_no).executeTakeFirst();
+    if (existing) return { task_no: existing.task_no, status: existing.status, lines: existing.lines };
+    const lines = [];
+    for (const [i, l] of body.lines.entries()) {
+      const sku = await stock.refs.skuByGtin(l.sku);
+      if (!sku) throw invalid(`body.lines.${i}.sku`, `no SKU with GTIN ${l.sku}`);
+      if (l.batch) {
+        const bal = await db.selectFrom('stock_balances').select(sql<string | null>`expiry_date::text`.as('expiry_date')).where('sku_id', '=', sku.id).where('location_id', '=', warehouse.id).where('batch', '=', l.batch).executeTakeFirst();
+        if (!bal) throw invalid(`body.lines.${i}.batch`, `no batch ${l.batch} of this SKU at ${body.warehouse}`);
+        lines.push({ gtin: l.sku, batch: l.batch, expiryDate: bal.expiry_date, quantity: l.quantity });
+        continue;
+      }
+      const picks = await stock.allocateFirstExpiryFirst(sku.id, warehouse.id, l.quantity);
+      if (!picks) throw conflict(`${body.warehouse} has less than ${l.quantity} of ${l.sku} available`, { errors: [{ field: `body.lines.${i}.quantity`, message: 'more than is available' }] });
+      for (const p of picks) lines.push({ gtin: l.sku, batch: p.batch, expiryDate: p.expiryDate, quantity: p.quantity });
+    }
+    await db.insertInto('wms_dispatch_tasks').values({ task_no: body.task_no, warehouse_id: warehouse.id, destination_id: destination.id, lines: JSON.stringify(lines), status: 'pending' })
+      .onConflict((oc) => oc.column('task_no').doNothing()).execute();
+    await deps.jobs.enqueue(pushTask, { taskNo: body.task_no }, { jobId: `${id}-task-${body.task_no}` });
+    return { task_no: body.task_no, status: 'pending', lines };
+  }
+
   const lineBody = z.strictObject({ sku: gtinField, quantity: z.number().int().min(1).max(1_000_000), batch: batchField.optional() });
   const routes: AnyRoute[] = [
     defineRoute({
@@ -162,32 +193,7 @@ export function createWmsConnector(deps: { cfg: WmsConfig; db: Db; stock: StockS
       access: { roles: ['hq'], scope: 'stock:write' },
       body: z.strictObject({ task_no: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be 1–40 letters, digits, dot, dash or underscore'), warehouse: code, destination: code, lines: z.array(lineBody).min(1).max(200) }),
       status: 202,
-      async handler({ body }) {
-        const warehouse = await stock.refs.locationByCode(body.warehouse);
-        if (!warehouse || warehouse.kind !== 'warehouse' || !cfg.sites.includes(body.warehouse)) throw invalid('body.warehouse', `${body.warehouse} is not a warehouse run by ${id}`);
-        const destination = await stock.refs.locationByCode(body.destination);
-        if (!destination) throw invalid('body.destination', `no dealer, store or warehouse with code ${body.destination}`);
-        const existing = await db.selectFrom('wms_dispatch_tasks').select(['task_no', 'status', 'lines']).where('task_no', '=', body.task_no).executeTakeFirst();
-        if (existing) return { task_no: existing.task_no, status: existing.status, lines: existing.lines };
-        const lines = [];
-        for (const [i, l] of body.lines.entries()) {
-          const sku = await stock.refs.skuByGtin(l.sku);
-          if (!sku) throw invalid(`body.lines.${i}.sku`, `no SKU with GTIN ${l.sku}`);
-          if (l.batch) {
-            const bal = await db.selectFrom('stock_balances').select(sql<string | null>`expiry_date::text`.as('expiry_date')).where('sku_id', '=', sku.id).where('location_id', '=', warehouse.id).where('batch', '=', l.batch).executeTakeFirst();
-            if (!bal) throw invalid(`body.lines.${i}.batch`, `no batch ${l.batch} of this SKU at ${body.warehouse}`);
-            lines.push({ gtin: l.sku, batch: l.batch, expiryDate: bal.expiry_date, quantity: l.quantity });
-            continue;
-          }
-          const picks = await stock.allocateFirstExpiryFirst(sku.id, warehouse.id, l.quantity);
-          if (!picks) throw conflict(`${body.warehouse} has less than ${l.quantity} of ${l.sku} available`, { errors: [{ field: `body.lines.${i}.quantity`, message: 'more than is available' }] });
-          for (const p of picks) lines.push({ gtin: l.sku, batch: p.batch, expiryDate: p.expiryDate, quantity: p.quantity });
-        }
-        await db.insertInto('wms_dispatch_tasks').values({ task_no: body.task_no, warehouse_id: warehouse.id, destination_id: destination.id, lines: JSON.stringify(lines), status: 'pending' })
-          .onConflict((oc) => oc.column('task_no').doNothing()).execute();
-        await deps.jobs.enqueue(pushTask, { taskNo: body.task_no }, { jobId: `${id}-task-${body.task_no}` });
-        return { task_no: body.task_no, status: 'pending', lines };
-      },
+      handler: ({ body }) => createDispatchTask(body),
     }),
     defineRoute({
       method: 'get',
@@ -229,7 +235,7 @@ export function createWmsConnector(deps: { cfg: WmsConfig; db: Db; stock: StockS
     throw new HttpProblem('conflict', `records of ${id}/${stream} are not replayed one by one: the next snapshot brings them`);
   }
 
-  return { id, guard, jobs, routes, replay, client, snapshotSite, close: () => guard.close() };
+  return { id, guard, jobs, routes, replay, client, snapshotSite, createDispatchTask, close: () => guard.close() };
 }
 
 export type WmsConnector = ReturnType<typeof createWmsConnector>;

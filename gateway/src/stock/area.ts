@@ -28,6 +28,8 @@ export interface StockAreaDeps {
 export interface StockArea {
   stock: StockService;
   routes: AnyRoute[];
+  /** Creates a WMS dispatch task (connectors-runtime/wms.ts); null when no WMS is configured. */
+  createDispatchTask: ReturnType<typeof startConnectors>['createDispatchTask'];
   readiness: Record<string, ReadinessCheck>;
   /** Mounts what is not a plain API route (the queue dashboard); pass to createHttpApp's `extra`. */
   mount(app: express.Express): void;
@@ -49,6 +51,7 @@ export async function startStockArea(deps: StockAreaDeps): Promise<StockArea> {
   return {
     stock,
     routes,
+    createDispatchTask: connectors.createDispatchTask,
     readiness: connectors.readiness,
     mount: (app) => connectors.mount(app),
     close: () => connectors.close(),
