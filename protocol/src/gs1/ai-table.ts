@@ -1,7 +1,18 @@
 import type { AiSpec } from './ai-spec';
 import { AI_SPECS } from './ai-table.generated';
 
-const BY_AI = new Map<string, AiSpec>(AI_SPECS.map((s) => [s.ai, s]));
+/** A dictionary entry with the lengths the parser asks for on every element, computed once at load. */
+interface ResolvedAiSpec extends AiSpec {
+  readonly fixedLength: number | null;
+  readonly maxLength: number;
+}
+
+const RESOLVED: readonly ResolvedAiSpec[] = AI_SPECS.map((s) => ({
+  ...s,
+  fixedLength: computeFixed(s) ?? null,
+  maxLength: s.components.reduce((n, c) => n + c.max, 0),
+}));
+const BY_AI = new Map<string, ResolvedAiSpec>(RESOLVED.map((s) => [s.ai, s]));
 
 /** AI lengths in use for each two-digit prefix, so an unknown AI kept on request still has a definite length. */
 const LENGTHS_BY_PREFIX = new Map<string, number>();
@@ -38,7 +49,7 @@ export function aiAt(data: string, pos: number): AiSpec | undefined {
 
 const LENGTH_BY_PREFIX_CODE: number[] = new Array<number>(100).fill(0);
 const SPEC_BY_PREFIX_CODE: (AiSpec | undefined)[] = new Array<AiSpec | undefined>(100).fill(undefined);
-for (const s of AI_SPECS) {
+for (const s of RESOLVED) {
   const code = Number(s.ai.slice(0, 2));
   LENGTH_BY_PREFIX_CODE[code] = s.ai.length;
   if (s.ai.length === 2) SPEC_BY_PREFIX_CODE[code] = s;
@@ -67,16 +78,13 @@ function computeFixed(spec: AiSpec): number | undefined {
   return total;
 }
 
-// Computed once: the parser asks for these on every element of every scan.
-const FIXED = new Map<string, number | undefined>(AI_SPECS.map((s) => [s.ai, computeFixed(s)]));
-const MAX = new Map<string, number>(AI_SPECS.map((s) => [s.ai, s.components.reduce((n, c) => n + c.max, 0)]));
-
 /** Fixed total length of the AI's value, or undefined when the last component is variable or optional. */
 export function fixedValueLength(spec: AiSpec): number | undefined {
-  return FIXED.has(spec.ai) ? FIXED.get(spec.ai) : computeFixed(spec);
+  const r = spec as Partial<ResolvedAiSpec>;
+  return r.fixedLength !== undefined ? (r.fixedLength ?? undefined) : computeFixed(spec);
 }
 
 /** Longest value the AI allows. */
 export function maxValueLength(spec: AiSpec): number {
-  return MAX.get(spec.ai) ?? spec.components.reduce((n, c) => n + c.max, 0);
+  return (spec as Partial<ResolvedAiSpec>).maxLength ?? spec.components.reduce((n, c) => n + c.max, 0);
 }
