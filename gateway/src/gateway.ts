@@ -42,6 +42,8 @@ import { diversionRoutes } from './diversion/routes';
 import { createRulesStore } from './diversion/rules';
 import { createScanLocator } from './diversion/scan';
 import { alertWebhookJob, createAlertNotifier } from './diversion/webhooks';
+import { diversionFeedJob } from './diversion/feed';
+import { createDiversionFeed } from './trace/diversion-feed';
 import { createCountyLocator } from './geo/locate';
 import { geoRoutes } from './geo/routes';
 import { interceptionRoutes } from './interception/routes';
@@ -141,6 +143,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     const notifyAlert = createAlertNotifier({ db, jobs });
     const alerts = createAlertService({ db, notify: notifyAlert });
     const diversion = createDiversionEngine({ db, regions, authorisations, counties, rules: diversionRules, scans: createScanLocator(db, counties), onOpened: (id, kind) => notifyAlert(id, kind, 'opened') });
+    // The trace core's committed downstream scans (MQTT, EPCIS capture, consumer page) judged within a poll (200 ms).
+    jobs.register(diversionFeedJob({ db, engine: diversion, feed: createDiversionFeed(db) }).job);
     const interception = createInterceptionService({ db, regions, authorisations });
     const tokens = createTokenIssuer(jwtSecret(config, log), config.auth.jwtTtlSeconds);
     const identity = { db, tokens, loginRateLimit: config.auth.loginRateLimit, apiKeys: createApiKeyVerifier(db) };
