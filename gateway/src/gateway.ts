@@ -152,7 +152,14 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     const stockArea = await startStockArea({ db, jobs, metrics, visibility, authenticate: createAuthenticator(identity), log });
     closers.push(() => stockArea.close());
     // Ordering: priced, credit-checked orders with atomic reservations, cross-region holds and order webhooks.
-    const ordersArea = startOrdersArea({ db, jobs, stock: stockArea.stock, pricing, interception, log });
+    const ordersArea = startOrdersArea({
+      db, jobs, stock: stockArea.stock, pricing, interception, log,
+      createWmsTask: stockArea.createDispatchTask,
+      // Commands down to edge agents (set_order on cradle/v1/{site}/{device}/command) go out on the gateway's client.
+      publish: async (topic, payload) => {
+        await client.publishAsync(topic, payload, { qos: 1 });
+      },
+    });
     // A worker process serves health, readiness and metrics only.
     const routes = config.role === 'worker' ? [] : [
       ...identityRoutes(identity),

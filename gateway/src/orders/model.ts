@@ -41,7 +41,8 @@ export class OrderError extends Error {
       | 'ORDER_BAD_TRANSITION'
       | 'ORDER_ACCOUNT_SUSPENDED'
       | 'ORDER_FORBIDDEN'
-      | 'ORDER_CREDIT_EXCEEDED',
+      | 'ORDER_CREDIT_EXCEEDED'
+      | 'ORDER_DISPATCH_MISMATCH',
     message: string,
     readonly field?: string,
     readonly extra: Record<string, unknown> = {},
