@@ -21,7 +21,13 @@ export async function startTraceGateway(databaseUrl: string, schema: string, env
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-bench-trace-'));
   const server = await startServer({
     command: process.execPath,
-    args: ['--import', 'tsx', path.join(REPO_ROOT, 'gateway', 'src', 'main.ts')],
+    // BENCH_TRACE_CPU_PROF=<dir>: the gateway writes a V8 CPU profile there when it stops (node --cpu-prof).
+    args: [
+      ...(process.env.BENCH_TRACE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_TRACE_CPU_PROF}`] : []),
+      '--import',
+      'tsx',
+      path.join(REPO_ROOT, 'gateway', 'src', 'main.ts'),
+    ],
     cwd: REPO_ROOT,
     env: {
       NODE_ENV: 'production',

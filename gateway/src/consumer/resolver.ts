@@ -126,8 +126,11 @@ export function mountResolver(app: Express, deps: { lookup: TraceLookup; batches
     }
     res.setHeader('cache-control', 'no-store');
     if (json) {
-      const { queryId, ...rest } = result.trace;
-      res.json({ ...rest, queryId, qcReports: rest.qcReports.map((q) => ({ ...q, href: `/trace/qc/${q.id}` })) });
+      // Mostly pre-serialised per code (see trace.ts); no ETag: the body carries this query's id and is not stored.
+      const body = result.json();
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.setHeader('content-length', Buffer.byteLength(body));
+      res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
     res.type('html').send(tracePage(result.trace, lang, { switchLang: `${canonicalPath}?lang=${lang === 'zh' ? 'en' : 'zh'}`, qc: (id) => `/trace/qc/${id}`, locate: '/trace/location' }));

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../platform/db';
+import { onTraceChange } from '../trace/changes';
 import { glnOf, sgtinEpc } from '../trace/epc';
 
 /** What a consumer may see about one can. Never a dealer's or store's name, never a price. */
@@ -25,7 +26,10 @@ export interface ChainStep {
   detail: string | null;
 }
 
-export type LookupResult = { found: false; reason: 'not_issued' | 'not_activated' | 'batch_mismatch' } | { found: true; trace: ConsumerTrace };
+export type LookupResult =
+  | { found: false; reason: 'not_issued' | 'not_activated' | 'batch_mismatch' }
+  /** `json()`: the trace as the resolver's JSON body (QC reports with their href), mostly pre-serialised per code. */
+  | { found: true; trace: ConsumerTrace; json: () => string };
 
 interface PartyInfo {
   kind: string;
@@ -33,21 +37,79 @@ interface PartyInfo {
   region: string;
 }
 
+interface Places {
+  at: number;
+  byGln: Map<string, PartyInfo>;
+  byId: Map<string, PartyInfo>;
+}
+
 const TTL_MS = 60_000;
 /** Counting stops here: the verdict needs no more, and a copied code scanned a million times must not slow its page. */
 const COUNT_CAP = 100;
+/**
+ * How long a code's assembled trace and its query counters are served from memory. Events applied in this process
+ * drop the code at once (trace/changes.ts); what other replicas write (events, queries, shared locations) and direct
+ * database edits (a recall) show after at most this long.
+ */
+const CODE_TTL_MS = 5000;
+const MAX_CACHED_CODES = 200_000;
+
+interface StaticRow {
+  state: string;
+  batch_code: string | null;
+  name: string;
+  name_en: string | null;
+  category: string;
+  batch_id: string | null;
+  production_date: string | null;
+  expiry_date: string | null;
+  batch_status: string | null;
+  factory_id: string | null;
+  events: { step: string | null; at: string; loc: string | null; dest: string | null }[] | null;
+  inputs: { farm_id: string | null; material: string; milked_at: string | null; data: Record<string, unknown> }[] | null;
+  steril: { readings: number; out: number; max_t: number | null; unit: string | null } | null;
+  reports: { id: string; result: 'pass' | 'fail'; file_name: string; at: string }[] | null;
+  previous: number;
+  provinces: number;
+  first_at: Date | string | null;
+}
+
+/** One code in memory: its trace without the per-query parts, and its authenticity counters. */
+interface CodeEntry {
+  at: number;
+  state: string;
+  batchCode: string | null;
+  base: Omit<ConsumerTrace, 'authenticity' | 'queryId'> | null;
+  /** JSON of `base` (QC reports with href) without the closing brace, made on first use. */
+  json: string | null;
+  /** Queries of this code before the next one: the database's count when read, plus this process's since. */
+  previous: number;
+  provinces: number;
+  firstAt: string | null;
+}
 
 /**
- * The consumer trace of a can, built in two round trips: one statement that records this query and reads the code,
- * its product, batch, earlier queries and the events of the can and of every case/pallet it was packed in; then the
- * (cached) names of places. Parties, regions and SKUs change rarely, so they are cached for a minute.
+ * The consumer trace of a can. A code's chain (code, product, batch, events of the can and of every case/pallet it
+ * was packed in, farm inputs, sterilisation, QC) and its query counters are read in one statement and kept in
+ * memory per code (CODE_TTL_MS, dropped at once when this process applies events to the code); each query then
+ * only bumps the in-memory counter and hands its row to the batched recorder. Parties, regions and SKUs change
+ * rarely, so their names are cached for a minute.
  */
 export function createTraceLookup({ db }: { db: Db }) {
-  let parties: { at: number; byGln: Map<string, PartyInfo>; byId: Map<string, PartyInfo> } | null = null;
+  let parties: Places | null = null;
+  let partiesLoading: Promise<Places> | null = null;
   const recorder = createQueryRecorder(db);
+  const cache = new Map<string, CodeEntry>();
+  const loading = new Map<string, Promise<CodeEntry | null>>();
+  /** Bumped by every invalidation: a read that started before one is not cached (it may predate the change). */
+  let generation = 0;
+  onTraceChange((epcs) => {
+    generation += 1;
+    if (epcs === null) cache.clear();
+    else for (const epc of epcs) cache.delete(epc);
+  });
 
-  async function places() {
-    if (parties && Date.now() - parties.at < TTL_MS) return parties;
+  async function loadPlaces(): Promise<Places> {
     const rows = await sql<{ id: string; gln: string | null; kind: string; name: string; region: string }>`
       select p.id, p.gln, p.kind, p.name,
         concat_ws('', prov.name, case when city.name is not null and city.name not in ('市辖区', '县') then city.name end, case when r.level = 'county' then r.name end) as region
@@ -64,31 +126,13 @@ export function createTraceLookup({ db }: { db: Db }) {
     parties = { at: Date.now(), byGln, byId };
     return parties;
   }
-
-  interface StaticRow {
-    state: string;
-    batch_code: string | null;
-    name: string;
-    name_en: string | null;
-    category: string;
-    batch_id: string | null;
-    production_date: string | null;
-    expiry_date: string | null;
-    batch_status: string | null;
-    factory_id: string | null;
-    events: { step: string | null; at: string; loc: string | null; dest: string | null }[] | null;
-    inputs: { farm_id: string | null; material: string; milked_at: string | null; data: Record<string, unknown> }[] | null;
-    steril: { readings: number; out: number; max_t: number | null; unit: string | null } | null;
-    reports: { id: string; result: 'pass' | 'fail'; file_name: string; at: string }[] | null;
+  async function places(): Promise<Places> {
+    if (parties && Date.now() - parties.at < TTL_MS) return parties;
+    partiesLoading ??= loadPlaces().finally(() => (partiesLoading = null));
+    return partiesLoading;
   }
-  // What a can's page shows besides the query counts changes slowly (events arrive minutes apart): a few seconds of
-  // cache lets a popular code's page be served without re-reading its chain.
-  const chainCache = new Map<string, { at: number; row: StaticRow }>();
-  const CHAIN_TTL_MS = 3000;
 
-  async function readChain(epc: string, gtin: string): Promise<StaticRow | undefined> {
-    const hit = chainCache.get(epc);
-    if (hit && Date.now() - hit.at < CHAIN_TTL_MS) return hit.row;
+  async function readCode(epc: string, gtin: string): Promise<StaticRow | undefined> {
     const r = await sql<StaticRow>`
       with c as (select epc, state, batch_code, gtin from codes where epc = ${epc}),
       fam as (
@@ -107,34 +151,48 @@ export function createTraceLookup({ db }: { db: Db }) {
         (select json_build_object('readings', count(*), 'out', count(*) filter (where out_of_limits),
             'max_t', max(value) filter (where name like '%temperature%'), 'unit', max(unit) filter (where name like '%temperature%'))
           from batch_readings r where r.batch_code = b.code and r.site_id = b.factory_id) as steril,
-        (select json_agg(json_build_object('id', qr.id, 'result', qr.result, 'file_name', qr.file_name, 'at', qr.created_at) order by qr.created_at) from qc_reports qr where qr.batch_id = b.id) as reports
+        (select json_agg(json_build_object('id', qr.id, 'result', qr.result, 'file_name', qr.file_name, 'at', qr.created_at) order by qr.created_at) from qc_reports qr where qr.batch_id = b.id) as reports,
+        (select count(*)::int from (select 1 from consumer_queries where epc = c.epc limit ${COUNT_CAP}) x) as previous,
+        (select count(distinct province_code)::int from (select province_code from consumer_queries where epc = c.epc and province_code is not null limit ${COUNT_CAP}) x) as provinces,
+        (select min(at) from consumer_queries where epc = c.epc) as first_at
       from c join skus s on s.gtin = c.gtin left join b on true`.execute(db);
-    const row = r.rows[0];
-    // Only live codes are cached: an issued code may be commissioned any moment.
-    if (row && row.state !== 'issued') {
-      if (chainCache.size > 50_000) chainCache.clear();
-      chainCache.set(epc, { at: Date.now(), row });
-    }
-    return row;
+    return r.rows[0];
   }
 
-  /** Looks up a can and records the query (with the client's hashed address) as input for authenticity and diversion. */
-  async function lookup(gtin: string, serial: string, batchInLink: string | null, client: { ip: string; userAgent: string }): Promise<LookupResult> {
-    const epc = sgtinEpc(gtin, serial);
-    if (!epc) return { found: false, reason: 'not_issued' };
-    const row = await readChain(epc, gtin);
-    if (!row) return { found: false, reason: 'not_issued' };
-    if (row.state === 'issued') return { found: false, reason: 'not_activated' };
-    if (batchInLink !== null && row.batch_code !== null && batchInLink !== row.batch_code) return { found: false, reason: 'batch_mismatch' };
-    // The counts are of the queries before this one; then this one is recorded (batched with others, see recorder).
-    const counts = await sql<{ previous: number; provinces: number; first_at: Date | null }>`
-      select (select count(*)::int from (select 1 from consumer_queries where epc = ${epc} limit ${COUNT_CAP}) x) as previous,
-        (select count(distinct province_code)::int from (select province_code from consumer_queries where epc = ${epc} and province_code is not null limit ${COUNT_CAP}) x) as provinces,
-        (select min(at) from consumer_queries where epc = ${epc}) as first_at`.execute(db);
-    const queryId = crypto.randomUUID();
-    await recorder.record({ id: queryId, epc, client_hash: crypto.createHash('sha256').update(client.ip).digest('hex').slice(0, 16), user_agent: client.userAgent.slice(0, 200) });
-    const row2 = { ...row, ...counts.rows[0]!, query_id: queryId };
-    const p = await places();
+  /** The code's entry: from memory while fresh, else read (concurrent readers of one code share the read). */
+  async function entryOf(epc: string, gtin: string): Promise<CodeEntry | null> {
+    const hit = cache.get(epc);
+    if (hit && Date.now() - hit.at < CODE_TTL_MS) return hit;
+    const running = loading.get(epc);
+    if (running) return running;
+    const startedAt = generation;
+    const p = (async () => {
+      const row = await readCode(epc, gtin);
+      if (!row) return null;
+      const entry: CodeEntry = {
+        at: Date.now(),
+        state: row.state,
+        batchCode: row.batch_code,
+        base: row.state === 'issued' ? null : assemble(row, gtin, epc, await places()),
+        json: null,
+        // Queries recorded here but not yet committed are not in the database's count.
+        previous: Number(row.previous) + recorder.pendingFor(epc),
+        provinces: Number(row.provinces),
+        firstAt: row.first_at ? new Date(row.first_at).toISOString() : recorder.firstPendingAt(epc),
+      };
+      // Only live codes are kept (an issued code may be commissioned any moment), and nothing read before a change.
+      if (row.state !== 'issued' && startedAt === generation) {
+        if (cache.size >= MAX_CACHED_CODES) cache.delete(cache.keys().next().value!);
+        cache.set(epc, entry);
+      }
+      return entry;
+    })().finally(() => loading.delete(epc));
+    loading.set(epc, p);
+    return p;
+  }
+
+  function assemble(row: StaticRow, gtin: string, epc: string, p: Places): CodeEntry['base'] {
+    const serial = epc.slice(epc.lastIndexOf('.') + 1);
     const chain: ChainStep[] = [];
     for (const i of row.inputs ?? []) {
       const farm = i.farm_id ? p.byId.get(i.farm_id) : undefined;
@@ -170,27 +228,51 @@ export function createTraceLookup({ db }: { db: Db }) {
         chain.push({ stage: 'sold', at: e.at, place: here?.kind === 'store' ? here.region : null, detail: null });
       }
     }
-    const previous = Number(row2.previous);
-    const provinces = Number(row2.provinces);
+    return {
+      code: { gtin, serial, batch: row.batch_code, state: row.state },
+      product: { name: row.name, nameEn: row.name_en, category: row.category },
+      batch: row.batch_id ? { code: row.batch_code!, productionDate: row.production_date, expiryDate: row.expiry_date, recalled: row.batch_status === 'recalled', held: row.batch_status === 'held' } : null,
+      chain,
+      qcReports: (row.reports ?? []).map((q) => ({ id: q.id, result: q.result, fileName: q.file_name, at: q.at })),
+      sterilisation: row.steril && Number(row.steril.readings) > 0 ? { readings: Number(row.steril.readings), outOfLimits: Number(row.steril.out), maxTemperature: row.steril.max_t, unit: row.steril.unit } : null,
+    };
+  }
+
+  /** Looks up a can and records the query (with the client's hashed address) as input for authenticity and diversion. */
+  async function lookup(gtin: string, serial: string, batchInLink: string | null, client: { ip: string; userAgent: string }): Promise<LookupResult> {
+    const epc = sgtinEpc(gtin, serial);
+    if (!epc) return { found: false, reason: 'not_issued' };
+    const entry = await entryOf(epc, gtin);
+    if (!entry) return { found: false, reason: 'not_issued' };
+    if (entry.state === 'issued' || !entry.base) return { found: false, reason: 'not_activated' };
+    if (batchInLink !== null && entry.batchCode !== null && batchInLink !== entry.batchCode) return { found: false, reason: 'batch_mismatch' };
+    // The counts are of the queries before this one; then this one is counted and handed to the recorder.
+    const previous = Math.min(entry.previous, COUNT_CAP);
+    const provinces = entry.provinces;
+    const firstQueryAt = entry.firstAt;
+    const queryId = crypto.randomUUID();
+    const now = new Date().toISOString();
+    recorder.record({ id: queryId, epc, at: now, client_hash: crypto.createHash('sha256').update(client.ip).digest('hex').slice(0, 16), user_agent: client.userAgent.slice(0, 200) });
+    entry.previous += 1;
+    entry.firstAt ??= now;
     // A first query reassures; many queries, or queries from several provinces, mean the code was copied.
     const verdict = previous === 0 ? 'first' : previous >= 20 || provinces >= 3 ? 'suspicious' : previous >= 6 || provinces >= 2 ? 'caution' : 'repeat';
+    const authenticity: ConsumerTrace['authenticity'] = { verdict, previousQueries: previous, provinces, firstQueryAt };
+    const base = entry.base;
     return {
       found: true,
-      trace: {
-        code: { gtin, serial, batch: row.batch_code, state: row.state },
-        product: { name: row.name, nameEn: row.name_en, category: row.category },
-        batch: row.batch_id ? { code: row.batch_code!, productionDate: row.production_date, expiryDate: row.expiry_date, recalled: row.batch_status === 'recalled', held: row.batch_status === 'held' } : null,
-        chain,
-        qcReports: (row.reports ?? []).map((q) => ({ id: q.id, result: q.result, fileName: q.file_name, at: q.at })),
-        sterilisation: row.steril && Number(row.steril.readings) > 0 ? { readings: Number(row.steril.readings), outOfLimits: Number(row.steril.out), maxTemperature: row.steril.max_t, unit: row.steril.unit } : null,
-        authenticity: { verdict, previousQueries: previous, provinces, firstQueryAt: row2.first_at ? new Date(row2.first_at).toISOString() : null },
-        queryId: row2.query_id,
+      trace: { ...base, authenticity, queryId },
+      json: () => {
+        entry.json ??= JSON.stringify({ ...base, qcReports: base.qcReports.map((q) => ({ ...q, href: `/trace/qc/${q.id}` })) }).slice(0, -1);
+        return `${entry.json},"authenticity":${JSON.stringify(authenticity)},"queryId":"${queryId}"}`;
       },
     };
   }
 
   /** Attaches the consumer's location (when they allowed it) to their query: nearest county seat. */
   async function locate(queryId: string, lat: number, lng: number): Promise<boolean> {
+    // The query may still be in the recorder's buffer: write it first.
+    await recorder.flush();
     const r = await sql`
       update consumer_queries q set lat = ${lat}, lng = ${lng}, region_code = n.code, province_code = n.province_code
       from (select code, province_code from regions where level = 'county' and lat is not null
@@ -199,7 +281,7 @@ export function createTraceLookup({ db }: { db: Db }) {
     return Number(r.numAffectedRows ?? 0) > 0;
   }
 
-  return { lookup, locate };
+  return { lookup, locate, flush: () => recorder.flush() };
 }
 
 export type TraceLookup = ReturnType<typeof createTraceLookup>;
@@ -207,42 +289,81 @@ export type TraceLookup = ReturnType<typeof createTraceLookup>;
 interface QueryRow {
   id: string;
   epc: string;
+  at: string;
   client_hash: string;
   user_agent: string;
 }
 
+/** Rows kept while the database cannot take them; beyond this the oldest are dropped. */
+const MAX_BUFFERED = 100_000;
+
 /**
- * Records consumer queries in small batches: requests arriving within a few milliseconds share one INSERT, and each
- * request resolves once its row is committed. A consumer query is a statistic, not a business event, so its commit
- * does not wait for the WAL flush (synchronous_commit off for that transaction only).
+ * Records consumer queries in batches, off the request path: the page answers at once and the row is written with
+ * the others of the same FLUSH_MS in one multi-row INSERT (unnest arrays), one flush at a time. A consumer query is
+ * a statistic and diversion input, not a business event: a crash (or a stop) loses at most the last FLUSH_MS of
+ * queries not yet written, and their commit does not wait for the WAL flush (synchronous_commit off for that
+ * transaction only). A failed write is retried with the next flush. `flush()` writes what is buffered now (locate
+ * needs its query's row).
  */
-function createQueryRecorder(db: Db, lingerMs = 2, maxRows = 500) {
-  let pending: { row: QueryRow; done: (err?: unknown) => void }[] = [];
+function createQueryRecorder(db: Db, flushMs = 200, maxRows = 5000) {
+  let pending: QueryRow[] = [];
+  /** Per code: rows recorded and not yet committed, and the earliest of them. */
+  const uncommitted = new Map<string, { n: number; first: string }>();
   let timer: NodeJS.Timeout | null = null;
-  async function flush() {
-    timer = null;
-    const batch = pending;
-    pending = [];
-    if (batch.length === 0) return;
-    try {
-      await db.transaction().execute(async (trx) => {
-        await sql`select set_config('synchronous_commit', 'off', true)`.execute(trx);
-        await sql`insert into consumer_queries (id, epc, client_hash, user_agent)
-          select id, epc, client_hash, user_agent from jsonb_to_recordset(${JSON.stringify(batch.map((b) => b.row))}::jsonb)
-          as v(id uuid, epc text, client_hash text, user_agent text)`.execute(trx);
-      });
-      for (const b of batch) b.done();
-    } catch (err) {
-      for (const b of batch) b.done(err);
+  let chain: Promise<void> = Promise.resolve();
+
+  const settle = (rows: readonly QueryRow[]) => {
+    for (const r of rows) {
+      const u = uncommitted.get(r.epc);
+      if (u && --u.n <= 0) uncommitted.delete(r.epc);
+    }
+  };
+
+  async function writeOnce(): Promise<void> {
+    while (pending.length) {
+      const batch = pending.splice(0, maxRows);
+      try {
+        await db.transaction().execute(async (trx) => {
+          await sql`select set_config('synchronous_commit', 'off', true)`.execute(trx);
+          await sql`insert into consumer_queries (id, epc, at, client_hash, user_agent)
+            select * from unnest(${batch.map((b) => b.id)}::uuid[], ${batch.map((b) => b.epc)}::text[], ${batch.map((b) => b.at)}::timestamptz[],
+              ${batch.map((b) => b.client_hash)}::text[], ${batch.map((b) => b.user_agent)}::text[])`.execute(trx);
+        });
+        settle(batch);
+      } catch {
+        pending = batch.concat(pending);
+        if (pending.length > MAX_BUFFERED) settle(pending.splice(0, pending.length - MAX_BUFFERED));
+        return;
+      }
     }
   }
+
+  function flush(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    chain = chain.then(writeOnce).finally(() => {
+      if (pending.length) schedule();
+    });
+    return chain;
+  }
+
+  function schedule() {
+    if (timer) return;
+    timer = setTimeout(() => void flush(), flushMs);
+    timer.unref();
+  }
+
   return {
-    record(row: QueryRow): Promise<void> {
-      return new Promise((resolve, reject) => {
-        pending.push({ row, done: (err) => (err ? reject(err) : resolve()) });
-        if (pending.length >= maxRows) void flush();
-        else if (!timer) timer = setTimeout(() => void flush(), lingerMs);
-      });
+    record(row: QueryRow): void {
+      pending.push(row);
+      const u = uncommitted.get(row.epc);
+      if (u) u.n += 1;
+      else uncommitted.set(row.epc, { n: 1, first: row.at });
+      if (pending.length >= maxRows) void flush();
+      else schedule();
     },
+    flush,
+    pendingFor: (epc: string) => uncommitted.get(epc)?.n ?? 0,
+    firstPendingAt: (epc: string) => uncommitted.get(epc)?.first ?? null,
   };
 }

@@ -1,6 +1,7 @@
 import { contextNamespaces } from '@cradle/protocol';
 import type { Db } from '../platform/db';
 import type { Logger } from '../platform/logging';
+import { traceChanged } from '../trace/changes';
 import { recordEvents } from '../trace/record';
 
 export interface CaptureJob {
@@ -35,6 +36,7 @@ export function createCaptureService(deps: { db: Db; log: Logger }) {
       const namespaces = contextNamespaces(doc['@context']);
       try {
         const r = await db.transaction().execute((trx) => recordEvents(trx, doc.epcisBody.eventList.map((event) => ({ event, namespaces }))));
+        traceChanged(r.lifecycle.touched);
         await db
           .updateTable('epcis_capture_jobs')
           .set({ status: 'succeeded', captured: r.stored.length, duplicates: r.duplicates.length, document: null, finished_at: new Date() })

@@ -4,6 +4,7 @@ import type { Db } from '../platform/db';
 import { conflict, HttpProblem, notFound } from '../platform/http/problem';
 import { type AnyRoute, defineRoute, type Principal } from '../platform/http/route';
 import type { PartyVisibility } from '../parties/visibility';
+import { traceChanged } from '../trace/changes';
 import { recordEvents } from '../trace/record';
 import type { CaptureService } from './capture';
 import { checkGs1Schema } from './gs1-schema';
@@ -81,6 +82,7 @@ export function epcisRoutes(deps: { db: Db; capture: CaptureService; visibility:
         const issues = checkGs1Schema({ '@context': ctx ?? [EPCIS_CONTEXT], type: 'EPCISDocument', schemaVersion: '2.0', creationDate: new Date().toISOString(), epcisBody: { eventList: [event] } });
         if (issues.length) throw schemaProblem(issues.map((i) => ({ ...i, path: i.path.replace(/^\/epcisBody\/eventList\/0/, '') || '/' })));
         const r = await db.transaction().execute((trx) => recordEvents(trx, [{ event: body, namespaces: {} }]));
+        traceChanged(r.lifecycle.touched);
         const dup = r.duplicates[0];
         if (dup) throw conflict(`The repository already holds this event (eventID ${dup.eventId}, event hash ${dup.hash})`, { eventID: dup.eventId, eventHash: dup.hash });
         const stored = r.stored[0]!;

@@ -11,6 +11,7 @@ import {
 import { sql, type Transaction } from 'kysely';
 import type { Database, Db } from '../platform/db';
 import type { EventToStore } from '../epcis/repository';
+import { traceChanged } from '../trace/changes';
 import { sglnOf } from '../trace/epc';
 import { recordEvents } from '../trace/record';
 import { SCAN_STEPS, type ScanStep, scanToEvents } from './scan-events';
@@ -106,6 +107,8 @@ export async function ingestBatch(db: Db, messages: readonly InboundMessage[]): 
     valid.push(p.value);
   }
 
+  let touched: string[] = [];
+  let batchesMoved = false;
   await db.transaction().execute(async (trx) => {
     const deviceCodes = [...new Set(valid.map((v) => v.msg.deviceId))];
     const devices = new Map<string, DeviceRow>();
@@ -171,13 +174,18 @@ export async function ingestBatch(db: Db, messages: readonly InboundMessage[]): 
           name text, value double precision, unit text, quality text, out_of_limits boolean, limits jsonb, at timestamptz)
         on conflict do nothing`.execute(trx);
     }
-    for (const f of fresh) if (f.channel === 'production') await applyProduction(trx, f.msg, f.device, problems);
+    for (const f of fresh) {
+      if (f.channel !== 'production') continue;
+      await applyProduction(trx, f.msg, f.device, problems);
+      batchesMoved = true;
+    }
 
     const scans = fresh.filter((f): f is Extract<typeof f, { channel: 'scan' }> => f.channel === 'scan');
     if (scans.length) {
       const r = await applyScans(trx, scans, problems);
       out.events = r.events;
       out.anomalies = r.anomalies;
+      touched = r.touched;
     }
 
     if (problems.length) {
@@ -196,6 +204,8 @@ export async function ingestBatch(db: Db, messages: readonly InboundMessage[]): 
       }
     }
   });
+  // Committed: readers caching per code (the consumer lookup) drop what changed.
+  traceChanged(batchesMoved ? null : touched);
   out.refused = problems.filter((p) => !['seq_gap', 'scan_rejected', 'unidentified_read', 'release_refused'].includes(p.kind)).length;
   return out;
 }
@@ -303,7 +313,7 @@ async function applyProduction(trx: Transaction<Database>, msg: ProductionMessag
 }
 
 /** Scans become EPCIS events (stored once, by source id and event hash) and drive the code lifecycle. */
-async function applyScans(trx: Transaction<Database>, scans: readonly { msg: ScanMessage; device: DeviceRow; topic: string }[], problems: Problem[]): Promise<{ events: number; anomalies: number }> {
+async function applyScans(trx: Transaction<Database>, scans: readonly { msg: ScanMessage; device: DeviceRow; topic: string }[], problems: Problem[]): Promise<{ events: number; anomalies: number; touched: string[] }> {
   const scannerIds = [...new Set(scans.map((s) => s.msg.scannerId))];
   const steps = new Map<string, ScanStep>();
   const configs = await trx.selectFrom('devices').select(['code', 'config']).where('code', 'in', scannerIds).execute();
@@ -332,7 +342,7 @@ async function applyScans(trx: Transaction<Database>, scans: readonly { msg: Sca
       for (const event of r.events) items.push({ event: event as Record<string, unknown>, sourceId: s.msg.id });
     }
   }
-  if (items.length === 0) return { events: 0, anomalies: 0 };
+  if (items.length === 0) return { events: 0, anomalies: 0, touched: [] };
   const result = await recordEvents(trx, items);
-  return { events: result.stored.length, anomalies: result.lifecycle.anomalies.length };
+  return { events: result.stored.length, anomalies: result.lifecycle.anomalies.length, touched: result.lifecycle.touched };
 }

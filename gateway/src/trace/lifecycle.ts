@@ -56,6 +56,8 @@ interface NewAnomaly {
 export interface LifecycleResult {
   changed: number;
   anomalies: NewAnomaly[];
+  /** Every issued code the events named and everything inside them: whose trace may now read differently. */
+  touched: string[];
 }
 
 type Op = 'commission' | 'pack' | 'unpack' | 'ship' | 'receive' | 'sell' | 'inspect' | 'decommission' | 'observe';
@@ -87,7 +89,7 @@ const locationGln = (v: unknown) => (v && typeof v === 'object' && typeof (v as 
 /** Applies the events (in order) to the codes they name; returns the anomalies it recorded. */
 export async function applyLifecycle(trx: Transaction<Database>, events: readonly StoredEvent[]): Promise<LifecycleResult> {
   const plan = events.map((s) => ({ s, op: opOf(s.event) })).filter((p) => p.op !== 'observe' || subjects(p.s.event).length > 0);
-  if (plan.length === 0) return { changed: 0, anomalies: [] };
+  if (plan.length === 0) return { changed: 0, anomalies: [], touched: [] };
 
   const named = new Set<string>();
   const glns = new Set<string>();
@@ -327,5 +329,5 @@ export async function applyLifecycle(trx: Transaction<Database>, events: readonl
       select kind, epc, event_pk, source_id, detail, evidence
       from jsonb_to_recordset(${JSON.stringify(anomalies)}::jsonb) as v(kind text, epc text, event_pk bigint, source_id uuid, detail text, evidence jsonb)`.execute(trx);
   }
-  return { changed: dirty.size, anomalies };
+  return { changed: dirty.size, anomalies, touched: family.rows.map((r) => r.epc) };
 }
