@@ -237,16 +237,16 @@ export function createDispatchService(deps: DispatchDeps) {
         for (const s of sites.filter((x) => x.kind === 'warehouse')) {
           const taskNo = `ORD-${Number(o.number)}-${s.code}`;
           if (!deps.createWmsTask) {
-            tasks.push({ task_no: taskNo, warehouse: s.code, status: 'not_sent', reason: 'no WMS connector is configured' });
+            tasks.push({ task_no: taskNo, warehouse: s.code, warehouse_id: s.id, status: 'not_sent', reason: 'no WMS connector is configured' });
             continue;
           }
           try {
             const t = await deps.createWmsTask({ task_no: taskNo, warehouse: s.code, destination: buyer.code, lines: allocs.filter((a) => a.location_id === s.id).map((a) => ({ sku: a.gtin.trim(), batch: a.batch, quantity: a.quantity })) });
-            tasks.push({ task_no: t.task_no, warehouse: s.code, status: t.status });
+            tasks.push({ task_no: t.task_no, warehouse: s.code, warehouse_id: s.id, status: t.status });
           } catch (err) {
             // The line can still dispatch on scans; the task is retried by asking for the dispatch task again.
             log.warn({ err, order: id, warehouse: s.code }, 'WMS dispatch task refused');
-            tasks.push({ task_no: taskNo, warehouse: s.code, status: 'refused', reason: (err as Error).message });
+            tasks.push({ task_no: taskNo, warehouse: s.code, warehouse_id: s.id, status: 'refused', reason: (err as Error).message });
           }
         }
         return { agents, tasks };
@@ -275,21 +275,30 @@ export function createDispatchService(deps: DispatchDeps) {
       async (o) => {
         mustSell(actor, o, 'dispatches');
         const c = await compare(o);
+        // Warehouses whose WMS took the task: its PICK movements take the goods out and its confirmation puts them in
+        // transit, so the dispatch here only consumes the reservation there (no double counting).
+        const picking = (await orders.history(id)).filter((e) => e.to_state === 'picking').pop();
+        const tasks = ((picking?.detail as { wms_tasks?: Array<{ warehouse_id?: string; status?: string }> } | null)?.wms_tasks ?? []);
+        const wmsSites = new Set(tasks.filter((t) => t.warehouse_id && t.status !== 'not_sent' && t.status !== 'refused').map((t) => t.warehouse_id!));
         if (c.discrepancies.length > 0 || c.units.length === 0) {
           if (actor.role !== 'hq' || !overrideReason) {
             throw new OrderError('ORDER_DISPATCH_MISMATCH', `the scanned cases do not match the order (${c.discrepancies.map((d) => `${d.status} ${d.gtin}/${d.batch ?? '-'}`).join(', ')}): fix the load, or HQ may override with a reason`, 'state', { discrepancies: c.discrepancies });
           }
         }
-        return c;
+        return { ...c, wmsSites };
       },
       async (trx, o, c, events, at) => {
         const held = await trx.selectFrom('order_allocations').selectAll().where('order_id', '=', id).where('state', '=', 'reserved').orderBy('id').forUpdate().execute();
         await stock.applyOrderStockChanges(
           trx,
-          held.flatMap((a) => [
-            { idempotencyKey: `${a.reservation_key}:dispatch`, reason: 'dispatch' as const, skuId: a.sku_id, locationId: a.location_id, batch: a.batch, expiryDate: day(a.expiry_date), onHand: -a.quantity, reserved: -a.quantity, reference: `order:${id}` },
-            { idempotencyKey: `${a.reservation_key}:in-transit`, reason: 'dispatch' as const, skuId: a.sku_id, locationId: o.buyer_id, batch: a.batch, expiryDate: day(a.expiry_date), onHand: 0, reserved: 0, inTransit: a.quantity, reference: `order:${id}` },
-          ]),
+          held.flatMap((a) => {
+            const base = { reason: 'dispatch' as const, skuId: a.sku_id, batch: a.batch, expiryDate: day(a.expiry_date), reference: `order:${id}` };
+            if (c.wmsSites.has(a.location_id)) return [{ ...base, idempotencyKey: `${a.reservation_key}:dispatch`, locationId: a.location_id, onHand: 0, reserved: -a.quantity }];
+            return [
+              { ...base, idempotencyKey: `${a.reservation_key}:dispatch`, locationId: a.location_id, onHand: -a.quantity, reserved: -a.quantity },
+              { ...base, idempotencyKey: `${a.reservation_key}:in-transit`, locationId: o.buyer_id, onHand: 0, reserved: 0, inTransit: a.quantity },
+            ];
+          }),
           at,
         );
         if (held.length > 0) await trx.updateTable('order_allocations').set({ state: 'dispatched' }).where('order_id', '=', id).where('state', '=', 'reserved').execute();
