@@ -1,4 +1,6 @@
+import { startWmsSimulator, type WmsSimulator } from '@cradle/connectors';
 import type { MqttClient } from 'mqtt';
+import { startGatewayWithConnectors, waitFor } from '../connectors-runtime/testing';
 import { registerTestDevice, ssccScan, type TestDevice } from '../ingest/testing';
 import { startTestGateway, type TestGateway } from '../testing/gateway';
 import { compareDispatch } from './dispatch';
@@ -223,5 +225,52 @@ describe('dispatch on postgres', () => {
     expect(received.body.state).toBe('delivered');
     expect(await balance(sku.gtin, storeParty, 'DSP-PERM')).toMatchObject({ on_hand: 5, in_transit: 0 });
     expect((await gw.call('POST', `/api/v1/orders/${o.id}/close`, { token: dealer, body: {} })).body.state).toBe('closed');
+  }, 120_000);
+});
+
+/** With a WMS: the order's picks go to the WMS as a task; its PICK movements and confirmation move the goods, once. */
+describe('dispatch through the WMS connector (postgres, WMS simulator)', () => {
+  let sim: WmsSimulator;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    sim = await startWmsSimulator({ sites: ['WH-C01'] });
+    gw = await startGatewayWithConnectors('postgres', {
+      wms: { baseUrl: sim.url, sites: ['WH-C01'], movementsEveryMs: 200, confirmationsEveryMs: 200, snapshotEveryMs: 3_600_000, pageSize: 50, retry: { attempts: 5, delayMs: 50, jitter: 0.2 } },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await gw?.stop();
+    await sim?.close();
+  });
+
+  it('pushes the allocated batches as a WMS task; after the confirmation the stock is in transit once, and on hand at the buyer once received', async () => {
+    const [hq, dealer] = await Promise.all([gw.login('hq-admin'), gw.login('dealer-demo')]);
+    const f = orderFixture(gw, hq);
+    const m = (await gw.call('GET', '/api/v1/me', { token: dealer })).body;
+    const d = (await gw.call('GET', `/api/v1/dealers/${m.party_id}`, { token: hq })).body;
+    const sku = (await f.skus('formula', 1, 30))[0]!;
+    const q = sku.units_per_case * 2;
+    const at = (loc: string) => gw.database.db.selectFrom('stock_balances').innerJoin('skus', 'skus.id', 'stock_balances.sku_id').innerJoin('parties', 'parties.id', 'stock_balances.location_id')
+      .select(['on_hand', 'reserved', 'in_transit']).where('skus.gtin', '=', sku.gtin).where('parties.code', '=', loc).where('batch', '=', 'WMS-1').executeTakeFirst();
+    // The WMS receives the goods; its movement feed brings them into the ledger.
+    sim.receive('WH-C01', sku.gtin, 'WMS-1', f.inDays(500), q * 3);
+    await waitFor(async () => (await at('WH-C01'))?.on_hand === q * 3, 'the WMS stock to arrive');
+    const o = (await gw.call('POST', '/api/v1/orders', { token: dealer, body: { idempotency_key: f.key(), delivery: { region_code: d.region_code, address: 'x' }, lines: [{ gtin: sku.gtin, quantity: q }] } })).body;
+    expect(o.state).toBe('allocated');
+    const task = await gw.call('POST', `/api/v1/orders/${o.id}/dispatch-task`, { token: hq, body: {} });
+    expect(task.status).toBe(200);
+    const taskNo = `ORD-${o.number}-WH-C01`;
+    expect(task.body.wms_tasks).toEqual([expect.objectContaining({ task_no: taskNo, status: 'pending' })]);
+    const pushed = await waitFor(() => sim.tasks.get(taskNo), 'the task to reach the WMS');
+    expect(pushed.lines.map((l) => [l.sku, l.lot, l.qty])).toEqual([[sku.gtin, 'WMS-1', q]]);
+
+    expect((await gw.call('POST', `/api/v1/orders/${o.id}/dispatch`, { token: hq, body: { override_reason: 'no line scanner at this dock' } })).status).toBe(200);
+    sim.confirmDispatch(taskNo);
+    await waitFor(async () => (await at(d.code))?.in_transit === q, 'goods in transit to the dealer');
+    await waitFor(async () => (await at('WH-C01'))?.on_hand === q * 2, 'the pick');
+    expect(await at('WH-C01')).toEqual({ on_hand: q * 2, reserved: 0, in_transit: 0 });
+    expect((await gw.call('POST', `/api/v1/orders/${o.id}/receive`, { token: dealer, body: {} })).body.state).toBe('delivered');
+    expect(await at(d.code)).toEqual({ on_hand: q, reserved: 0, in_transit: 0 });
   }, 120_000);
 });
