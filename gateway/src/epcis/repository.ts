@@ -11,6 +11,11 @@ export interface EventToStore {
   sourceId?: string | null;
   /** Namespaces of the capture document's @context, for the hash of extension fields. */
   namespaces?: Readonly<Record<string, string>>;
+  /**
+   * The event's GS1 event hash when the caller already computed it (events built with eventId 'hash', whose eventID
+   * is that hash); computed here otherwise.
+   */
+  hash?: string;
 }
 
 export interface StoredEvent {
@@ -40,7 +45,7 @@ export async function storeEvents(trx: Transaction<Database>, items: readonly Ev
   const candidates: { index: number; eventId: string; hash: string; item: EventToStore; event: EventDoc }[] = [];
   const seen = new Set<string>();
   items.forEach((item, index) => {
-    const hash = eventHash(item.event, item.namespaces ? { namespaces: item.namespaces } : {});
+    const hash = item.hash ?? eventHash(item.event, item.namespaces ? { namespaces: item.namespaces } : {});
     const eventId = str(item.event.eventID) ?? hash;
     if (seen.has(hash) || seen.has(eventId)) {
       duplicates.push({ index, eventId, hash });

@@ -14,12 +14,63 @@ import type { EventToStore } from '../epcis/repository';
 import { traceChanged } from '../trace/changes';
 import { sglnOf } from '../trace/epc';
 import { recordEvents } from '../trace/record';
-import { SCAN_STEPS, type ScanStep, scanToEvents } from './scan-events';
+import { SCAN_STEPS, type ScanOutcome, type ScanStep, scanToEvents } from './scan-events';
 
-/** One MQTT message as received: topic and raw payload. */
+/** One MQTT message as received: topic and raw payload; `prepared` once `prepareMessage` has seen it. */
 export interface InboundMessage {
   topic: string;
   payload: Buffer;
+  prepared?: Prepared;
+}
+
+/** What can be worked out for a message before its batch's transaction: the parse, and for a scan its events. */
+interface Prepared {
+  parse: ReturnType<typeof parse>;
+  /** The scan's events as built for the device, scanner step and order destination in `key`. */
+  scan?: { key: string; outcome: ScanOutcome };
+}
+
+/**
+ * What the last batches read about devices, scanner steps and dispatch orders: used only to build a scan's events
+ * speculatively when the message arrives (parse, EPCIS event, GS1 hash: the CPU-heavy part), while the previous
+ * batch is in the database. The batch re-reads all of it in its transaction and rebuilds any scan whose inputs differ.
+ */
+export interface IngestHints {
+  devices: Map<string, DeviceRow>;
+  steps: Map<string, ScanStep | null>;
+  destinations: Map<string, string | null>;
+}
+
+export function createIngestHints(): IngestHints {
+  return { devices: new Map(), steps: new Map(), destinations: new Map() };
+}
+
+const HINTS_LIMIT = 10_000;
+function remember<K, V>(m: Map<K, V>, k: K, v: V): void {
+  if (!m.has(k) && m.size >= HINTS_LIMIT) m.clear();
+  m.set(k, v);
+}
+
+const scanKey = (d: DeviceRow, step: ScanStep | null, destination: string | null) => `${d.site_id}|${d.site_kind}|${d.gln ?? ''}|${step ?? ''}|${destination ?? ''}`;
+
+/** Parses a message (and builds a scan's events when the hints allow) as it arrives; never throws. */
+export function prepareMessage(m: InboundMessage, hints: IngestHints): void {
+  try {
+    const p = parse(m);
+    m.prepared = { parse: p };
+    if (!p.ok || p.value.channel !== 'scan') return;
+    const msg = p.value.msg;
+    const d = hints.devices.get(msg.deviceId);
+    if (!d || d.status !== 'active' || d.site_code !== msg.siteId || !hints.steps.has(msg.scannerId)) return;
+    const orderId = msg.context?.orderId;
+    if (orderId && !hints.destinations.has(orderId)) return;
+    const step = hints.steps.get(msg.scannerId) ?? null;
+    const destination = orderId ? (hints.destinations.get(orderId) ?? null) : null;
+    const outcome = scanToEvents(msg, { id: d.site_id, kind: d.site_kind, gln: d.gln }, step, () => ({ destination }));
+    m.prepared.scan = { key: scanKey(d, step, destination), outcome };
+  } catch {
+    m.prepared = undefined;
+  }
 }
 
 type Parsed =
@@ -88,13 +139,13 @@ function parse(m: InboundMessage): { ok: true; value: Parsed & { topic: string }
  * and applies scans, readings, production records and status. The caller acknowledges the messages after this
  * resolves, so a crash before commit makes the broker deliver them again.
  */
-export async function ingestBatch(db: Db, messages: readonly InboundMessage[]): Promise<BatchOutcome> {
+export async function ingestBatch(db: Db, messages: readonly InboundMessage[], hints: IngestHints = createIngestHints()): Promise<BatchOutcome> {
   const out: BatchOutcome = { received: messages.length, applied: 0, duplicates: 0, refused: 0, events: 0, anomalies: 0 };
   const problems: Problem[] = [];
-  const valid: (Parsed & { topic: string })[] = [];
+  const valid: (Parsed & { topic: string; prepared: Prepared['scan'] })[] = [];
   const ids = new Set<string>();
   for (const m of messages) {
-    const p = parse(m);
+    const p = m.prepared?.parse ?? parse(m);
     if (!p.ok) {
       problems.push(p.problem);
       continue;
@@ -104,7 +155,7 @@ export async function ingestBatch(db: Db, messages: readonly InboundMessage[]): 
       continue;
     }
     ids.add(p.value.msg.id);
-    valid.push(p.value);
+    valid.push({ ...p.value, prepared: m.prepared?.scan });
   }
 
   let touched: string[] = [];
@@ -119,9 +170,13 @@ export async function ingestBatch(db: Db, messages: readonly InboundMessage[]): 
         .select(['devices.code', 'devices.status', 'devices.kind', 'parties.code as site_code', 'parties.id as site_id', 'parties.kind as site_kind', 'parties.gln'])
         .where('devices.code', 'in', deviceCodes)
         .execute();
-      for (const r of rows) devices.set(r.code, r);
+      for (const r of rows) {
+        devices.set(r.code, r);
+        remember(hints.devices, r.code, r);
+      }
+      for (const code of deviceCodes) if (!devices.has(code)) hints.devices.delete(code);
     }
-    const accepted: (Parsed & { topic: string; device: DeviceRow })[] = [];
+    const accepted: (Parsed & { topic: string; device: DeviceRow; prepared: Prepared['scan'] })[] = [];
     for (const v of valid) {
       const d = devices.get(v.msg.deviceId);
       const refuse = (kind: string, detail: string) =>
@@ -182,7 +237,7 @@ export async function ingestBatch(db: Db, messages: readonly InboundMessage[]): 
 
     const scans = fresh.filter((f): f is Extract<typeof f, { channel: 'scan' }> => f.channel === 'scan');
     if (scans.length) {
-      const r = await applyScans(trx, scans, problems);
+      const r = await applyScans(trx, scans, problems, hints);
       out.events = r.events;
       out.anomalies = r.anomalies;
       touched = r.touched;
@@ -313,7 +368,7 @@ async function applyProduction(trx: Transaction<Database>, msg: ProductionMessag
 }
 
 /** Scans become EPCIS events (stored once, by source id and event hash) and drive the code lifecycle. */
-async function applyScans(trx: Transaction<Database>, scans: readonly { msg: ScanMessage; device: DeviceRow; topic: string }[], problems: Problem[]): Promise<{ events: number; anomalies: number; touched: string[] }> {
+async function applyScans(trx: Transaction<Database>, scans: readonly { msg: ScanMessage; device: DeviceRow; topic: string; prepared: Prepared['scan'] }[], problems: Problem[], hints: IngestHints): Promise<{ events: number; anomalies: number; touched: string[] }> {
   const scannerIds = [...new Set(scans.map((s) => s.msg.scannerId))];
   const steps = new Map<string, ScanStep>();
   const configs = await trx.selectFrom('devices').select(['code', 'config']).where('code', 'in', scannerIds).execute();
@@ -321,6 +376,7 @@ async function applyScans(trx: Transaction<Database>, scans: readonly { msg: Sca
     const step = (c.config as { bizStep?: unknown }).bizStep;
     if (typeof step === 'string' && (SCAN_STEPS as readonly string[]).includes(step)) steps.set(c.code, step as ScanStep);
   }
+  for (const id of scannerIds) remember(hints.steps, id, steps.get(id) ?? null);
   const orderIds = [...new Set(scans.map((s) => s.msg.context?.orderId).filter((o): o is string => !!o))];
   const destinations = new Map<string, string | null>();
   if (orderIds.length) {
@@ -331,15 +387,23 @@ async function applyScans(trx: Transaction<Database>, scans: readonly { msg: Sca
       .where('dispatch_bindings.order_id', 'in', orderIds)
       .execute();
     for (const r of rows) destinations.set(r.order_id, sglnOf(r.gln));
+    for (const o of orderIds) remember(hints.destinations, o, destinations.get(o) ?? null);
   }
   const items: EventToStore[] = [];
   for (const s of scans) {
     const site = { id: s.device.site_id, kind: s.device.site_kind, gln: s.device.gln };
-    const r = scanToEvents(s.msg, site, steps.get(s.msg.scannerId) ?? null, (orderId) => ({ destination: destinations.get(orderId) ?? null }));
+    const step = steps.get(s.msg.scannerId) ?? null;
+    const orderId = s.msg.context?.orderId;
+    // The events built when the message arrived, if they were built from what this transaction reads.
+    const r =
+      s.prepared && s.prepared.key === scanKey(s.device, step, orderId ? (destinations.get(orderId) ?? null) : null)
+        ? s.prepared.outcome
+        : scanToEvents(s.msg, site, step, (o) => ({ destination: destinations.get(o) ?? null }));
     if (r.kind === 'unidentified') {
       problems.push({ device_code: s.device.code, site_code: s.device.site_code, kind: 'unidentified_read', detail: clip(r.detail), topic: s.topic, source_id: s.msg.id });
     } else if (r.kind === 'events') {
-      for (const event of r.events) items.push({ event: event as Record<string, unknown>, sourceId: s.msg.id });
+      // Built with eventId 'hash': the eventID is the GS1 event hash, so the repository need not compute it again.
+      for (const event of r.events) items.push({ event: event as Record<string, unknown>, sourceId: s.msg.id, hash: String(event.eventID) });
     }
   }
   if (items.length === 0) return { events: 0, anomalies: 0, touched: [] };

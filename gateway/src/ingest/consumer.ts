@@ -2,7 +2,7 @@ import { topicFilter, UP_CHANNELS } from '@cradle/protocol';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import type { Db } from '../platform/db';
 import type { Logger } from '../platform/logging';
-import { type BatchOutcome, ingestBatch } from './batch';
+import { type BatchOutcome, createIngestHints, ingestBatch, type InboundMessage, prepareMessage } from './batch';
 
 export interface IngestOptions {
   db: Db;
@@ -43,9 +43,7 @@ export interface Ingest {
   close(): Promise<void>;
 }
 
-interface Pending {
-  topic: string;
-  payload: Buffer;
+interface Pending extends InboundMessage {
   messageId: number | undefined;
   qos: number;
   generation: number;
@@ -73,6 +71,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
   let idleWaiters: (() => void)[] = [];
+  const hints = createIngestHints();
 
   const options: IClientOptions = {
     clientId: opts.clientId,
@@ -98,7 +97,10 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   client.handleMessage = (packet: Packet, callback: (err?: Error) => void) => {
     const p = packet as IPublishPacket;
     if (p.qos > 0 && p.messageId !== undefined) held.add(p.messageId);
-    queue.push({ topic: p.topic, payload: Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload), messageId: p.messageId, qos: p.qos, generation });
+    const m: Pending = { topic: p.topic, payload: Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload), messageId: p.messageId, qos: p.qos, generation };
+    // Parse (and build a scan's events) now, while the previous batch is in the database, not on the batch's path.
+    prepareMessage(m, hints);
+    queue.push(m);
     schedule();
     callback();
   };
@@ -144,7 +146,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
       let delay = 200;
       for (;;) {
         try {
-          const outcome = await ingestBatch(opts.db, batch);
+          const outcome = await ingestBatch(opts.db, batch, hints);
           account(outcome);
           break;
         } catch (err) {
