@@ -8,6 +8,10 @@
  * (TRACE_LOOKUP_LOAD set), with a request list, as the harness's load worker does for a single URL.
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EPCIS_CONTEXT } from '@cradle/protocol';
 import autocannon from 'autocannon';
 import { startBareExpress } from '../harness/bare-express-server';
 import { below, observed } from '../harness/compare';
@@ -37,7 +41,10 @@ interface PathsLoad {
 /** autocannon over `paths` in turn (child process: this file with TRACE_LOOKUP_LOAD set). */
 function loadPaths(o: PathsLoad): Promise<LoadSummary> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', __filename], { env: { ...process.env, [LOAD_ENV]: JSON.stringify(o) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The options (thousands of paths) go through a file: an environment variable that large fails with E2BIG.
+    const file = path.join(os.tmpdir(), `cradle-trace-load-${process.pid}-${Date.now()}.json`);
+    fs.writeFileSync(file, JSON.stringify(o));
+    const child = spawn(process.execPath, ['--import', 'tsx', __filename], { env: { ...process.env, [LOAD_ENV]: file }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
@@ -45,6 +52,7 @@ function loadPaths(o: PathsLoad): Promise<LoadSummary> {
     const timer = setTimeout(() => child.kill('SIGKILL'), (o.warmupSec + o.durationSec + 60) * 1000);
     child.once('exit', (code) => {
       clearTimeout(timer);
+      fs.rmSync(file, { force: true });
       const line = out.split('\n').find((l) => l.startsWith(LOAD_MARKER));
       if (code !== 0 || !line) reject(new Error(`load child exited ${code}: ${err}`));
       else resolve(JSON.parse(line.slice(LOAD_MARKER.length)) as LoadSummary);
@@ -104,8 +112,18 @@ export default async function run(): Promise<BenchResult[]> {
       const r = await gw.call('POST', '/epcis/events', { type: 'ObjectEvent', action: i === 0 ? 'OBSERVE' : 'OBSERVE', eventTime: `2025-03-0${i + 1}T08:00:00.000Z`, eventTimeZoneOffset: '+08:00', epcList: [probe.epc], bizStep: step, bizLocation: { id: sgln } });
       if (r.status !== 201) throw new Error(`event: ${r.status} ${JSON.stringify(r.body)}`);
     }
-    const shipped = await gw.call('POST', '/epcis/events', { type: 'ObjectEvent', action: 'OBSERVE', eventTime: '2025-03-04T08:00:00.000Z', eventTimeZoneOffset: '+08:00', epcList: sample.map((c) => c.epc), bizStep: 'shipping', bizLocation: { id: sgln } });
-    if (shipped.status !== 201) throw new Error(`shipping event: ${shipped.status} ${JSON.stringify(shipped.body).slice(0, 300)}`);
+    // Each sampled can shipped from the factory in an event of its own (one capture document).
+    const shipping = sample.map((c, i) => ({ type: 'ObjectEvent', action: 'OBSERVE', eventTime: new Date(Date.UTC(2025, 2, 4, 8, 0, 0, i)).toISOString(), eventTimeZoneOffset: '+08:00', epcList: [c.epc], bizStep: 'shipping', bizLocation: { id: sgln } }));
+    const cap = await gw.call('POST', '/epcis/capture', { '@context': [EPCIS_CONTEXT], type: 'EPCISDocument', schemaVersion: '2.0', creationDate: new Date().toISOString(), epcisBody: { eventList: shipping } });
+    if (cap.status !== 202) throw new Error(`shipping capture: ${cap.status} ${JSON.stringify(cap.body).slice(0, 300)}`);
+    for (;;) {
+      const job = await gw.call('GET', `/epcis/capture/${cap.body.captureID}`);
+      if (!job.body.running) {
+        if (!job.body.success) throw new Error(`shipping capture failed: ${JSON.stringify(job.body).slice(0, 300)}`);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const lookupPaths = sample.map((c) => `/01/${gtin}/10/${batch}/21/${c.serial}?linkType=gs1:traceability`);
     const lookupPath = lookupPaths[0]!;
     const first = await fetch(new URL(lookupPath, gw.url));
@@ -144,7 +162,7 @@ export default async function run(): Promise<BenchResult[]> {
 if (require.main === module) {
   const child = process.env[LOAD_ENV];
   if (child) {
-    loadChild(JSON.parse(child) as PathsLoad).catch((e: unknown) => {
+    loadChild(JSON.parse(fs.readFileSync(child, 'utf8')) as PathsLoad).catch((e: unknown) => {
       process.stderr.write(`trace-lookup load: ${e instanceof Error ? e.message : String(e)}\n`);
       process.exitCode = 1;
     });

@@ -51,7 +51,8 @@ const COUNT_CAP = 100;
  * drop the code at once (trace/changes.ts); what other replicas write (events, queries, shared locations) and direct
  * database edits (a recall) show after at most this long.
  */
-const CODE_TTL_MS = 5000;
+const CODE_TTL_MS = 10_000;
+const READ_BATCH = 500;
 const MAX_CACHED_CODES = 200_000;
 
 interface StaticRow {
@@ -73,6 +74,19 @@ interface StaticRow {
   provinces: number;
   first_at: Date | string | null;
 }
+
+interface CodeRow {
+  state: string;
+  batch_code: string | null;
+  /** Read with the can, not with the batch's cached part: a recall or hold shows on every can's next read. */
+  batch_status: string | null;
+  gtin: string | null;
+  events: StaticRow['events'];
+  previous: number;
+  provinces: number;
+  first_at: Date | string | null;
+}
+type BatchRow = Omit<StaticRow, keyof CodeRow>;
 
 /** One code in memory: its trace without the per-query parts, and its authenticity counters. */
 interface CodeEntry {
@@ -103,9 +117,14 @@ export function createTraceLookup({ db }: { db: Db }) {
   const loading = new Map<string, Promise<CodeEntry | null>>();
   /** Bumped by every invalidation: a read that started before one is not cached (it may predate the change). */
   let generation = 0;
+  const batchCache = new Map<string, { at: number; row: BatchRow }>();
+  const batchLoading = new Map<string, Promise<BatchRow | undefined>>();
   onTraceChange((epcs) => {
     generation += 1;
-    if (epcs === null) cache.clear();
+    if (epcs === null) {
+      cache.clear();
+      batchCache.clear();
+    }
     else for (const epc of epcs) cache.delete(epc);
   });
 
@@ -132,31 +151,94 @@ export function createTraceLookup({ db }: { db: Db }) {
     return partiesLoading;
   }
 
-  async function readCode(epc: string, gtin: string): Promise<StaticRow | undefined> {
-    const r = await sql<StaticRow>`
-      with c as (select epc, state, batch_code, gtin from codes where epc = ${epc}),
-      fam as (
-        select ${epc}::text as epc
-        union select k.value from epcis_event_keys k
-          where k.kind = 'parentID' and k.event_pk in (select event_pk from epcis_event_keys where value = ${epc} and kind = 'childEPC')
-      ),
-      b as (select * from batches where gtin = ${gtin} and code = (select batch_code from c))
-      select c.state, c.batch_code, s.name, s.name_en, s.category,
-        b.id as batch_id, b.production_date::text, b.expiry_date::text, b.status as batch_status, b.factory_id,
+  /**
+   * What cans have of their own: state, batch, the events of each and of every case/pallet it was packed in, and
+   * its query counts. Cans missing the cache at about the same time are read together: one statement per tick
+   * (up to READ_BATCH cans), not one per request.
+   */
+  async function readCodes(epcs: readonly string[]): Promise<Map<string, CodeRow>> {
+    const r = await sql<CodeRow & { epc: string }>`
+      select c.epc, c.state, c.batch_code, c.gtin,
+        (select b.status from batches b where b.gtin = c.gtin and b.code = c.batch_code) as batch_status,
         (select json_agg(json_build_object('step', e.biz_step, 'at', e.event_time, 'loc', e.biz_location,
             'dest', (select value from epcis_event_keys d where d.event_pk = e.pk and d.kind like 'destination:%' limit 1)) order by e.event_time)
-          from epcis_events e where e.pk in (select event_pk from epcis_event_keys where value in (select epc from fam) and kind in ('epc', 'childEPC', 'parentID'))
+          from epcis_events e where e.pk in (
+            select event_pk from epcis_event_keys where kind in ('epc', 'childEPC', 'parentID') and value in (
+              select c.epc
+              union select k.value from epcis_event_keys k
+                where k.kind = 'parentID' and k.event_pk in (select event_pk from epcis_event_keys where value = c.epc and kind = 'childEPC')))
           and e.biz_step in ('commissioning', 'shipping', 'receiving', 'retail_selling')) as events,
+        (select count(*)::int from (select 1 from consumer_queries where epc = c.epc limit ${COUNT_CAP}) x) as previous,
+        (select count(distinct province_code)::int from (select province_code from consumer_queries where epc = c.epc and province_code is not null limit ${COUNT_CAP}) x) as provinces,
+        (select min(at) from consumer_queries where epc = c.epc) as first_at
+      from codes c where c.epc = any(${epcs}::text[])`.execute(db);
+    return new Map(r.rows.map((row) => [row.epc, row]));
+  }
+  let toRead = new Map<string, { resolve: (row: CodeRow | undefined) => void; reject: (err: unknown) => void }[]>();
+  let readScheduled = false;
+  function readCode(epc: string): Promise<CodeRow | undefined> {
+    return new Promise((resolve, reject) => {
+      const waiting = toRead.get(epc);
+      if (waiting) waiting.push({ resolve, reject });
+      else toRead.set(epc, [{ resolve, reject }]);
+      if (!readScheduled) {
+        readScheduled = true;
+        setImmediate(readPending);
+      }
+    });
+  }
+  function readPending() {
+    readScheduled = false;
+    const all = toRead;
+    toRead = new Map();
+    const epcs = [...all.keys()];
+    for (let i = 0; i < epcs.length; i += READ_BATCH) {
+      const part = epcs.slice(i, i + READ_BATCH);
+      readCodes(part).then(
+        (rows) => {
+          for (const epc of part) for (const w of all.get(epc)!) w.resolve(rows.get(epc));
+        },
+        (err: unknown) => {
+          for (const epc of part) for (const w of all.get(epc)!) w.reject(err);
+        },
+      );
+    }
+  }
+
+  /** What every can of a batch shows alike (product, batch, farm inputs, sterilisation, QC): read once per batch. */
+  async function readBatch(gtin: string, batchCode: string | null): Promise<BatchRow | undefined> {
+    const r = await sql<BatchRow>`
+      with b as (select * from batches where gtin = ${gtin} and code = ${batchCode})
+      select s.name, s.name_en, s.category,
+        b.id as batch_id, b.production_date::text, b.expiry_date::text, b.factory_id,
         (select json_agg(json_build_object('farm_id', i.farm_id, 'material', i.material, 'milked_at', i.milked_at, 'data', i.data)) from batch_inputs i where i.batch_id = b.id) as inputs,
         (select json_build_object('readings', count(*), 'out', count(*) filter (where out_of_limits),
             'max_t', max(value) filter (where name like '%temperature%'), 'unit', max(unit) filter (where name like '%temperature%'))
           from batch_readings r where r.batch_code = b.code and r.site_id = b.factory_id) as steril,
-        (select json_agg(json_build_object('id', qr.id, 'result', qr.result, 'file_name', qr.file_name, 'at', qr.created_at) order by qr.created_at) from qc_reports qr where qr.batch_id = b.id) as reports,
-        (select count(*)::int from (select 1 from consumer_queries where epc = c.epc limit ${COUNT_CAP}) x) as previous,
-        (select count(distinct province_code)::int from (select province_code from consumer_queries where epc = c.epc and province_code is not null limit ${COUNT_CAP}) x) as provinces,
-        (select min(at) from consumer_queries where epc = c.epc) as first_at
-      from c join skus s on s.gtin = c.gtin left join b on true`.execute(db);
+        (select json_agg(json_build_object('id', qr.id, 'result', qr.result, 'file_name', qr.file_name, 'at', qr.created_at) order by qr.created_at) from qc_reports qr where qr.batch_id = b.id) as reports
+      from skus s left join b on true where s.gtin = ${gtin}`.execute(db);
     return r.rows[0];
+  }
+
+  async function batchOf(gtin: string, batchCode: string | null): Promise<BatchRow | undefined> {
+    const key = `${gtin}|${batchCode ?? ''}`;
+    const hit = batchCache.get(key);
+    if (hit && Date.now() - hit.at < CODE_TTL_MS) return hit.row;
+    let running = batchLoading.get(key);
+    if (!running) {
+      const startedAt = generation;
+      running = readBatch(gtin, batchCode)
+        .then((row) => {
+          if (row && startedAt === generation) {
+            if (batchCache.size >= 10_000) batchCache.clear();
+            batchCache.set(key, { at: Date.now(), row });
+          }
+          return row;
+        })
+        .finally(() => batchLoading.delete(key));
+      batchLoading.set(key, running);
+    }
+    return running;
   }
 
   /** The code's entry: from memory while fresh, else read (concurrent readers of one code share the read). */
@@ -167,8 +249,11 @@ export function createTraceLookup({ db }: { db: Db }) {
     if (running) return running;
     const startedAt = generation;
     const p = (async () => {
-      const row = await readCode(epc, gtin);
-      if (!row) return null;
+      const code = await readCode(epc);
+      if (!code) return null;
+      const batchRow = code.state === 'issued' ? undefined : await batchOf(code.gtin ?? gtin, code.batch_code);
+      if (code.state !== 'issued' && !batchRow) return null;
+      const row: StaticRow = { ...code, ...(batchRow as BatchRow) };
       const entry: CodeEntry = {
         at: Date.now(),
         state: row.state,

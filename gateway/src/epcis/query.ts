@@ -93,8 +93,15 @@ export async function queryEvents(db: Db, params: Record<string, string>, princi
     const sglns = list(p('WD_bizLocation')!).concat(locs.rows.map((r) => `urn:epc:id:sgln:${r.gln.slice(0, 7)}.${r.gln.slice(7, 12)}.0`));
     q = q.where('e.biz_location', 'in', sglns);
   }
-  const keyFilter = (kinds: string[], values: string[]) =>
-    q.where((eb) =>
+  const keyFilter = (kinds: string[], values: string[]) => {
+    const matches = values.map(matchValue);
+    const exact = matches.flatMap((m) => ('exact' in m ? [m.exact] : []));
+    if (exact.length === matches.length) {
+      // Exact EPCs: find the events through the key index first (an InitPlan run once), then fetch them by pk in
+      // order. As an EXISTS the planner may walk every event in pk order, probing the keys for each, until the page fills.
+      return q.where(sql<SqlBool>`e.pk = any(array(select k.event_pk from epcis_event_keys k where k.value = any(${exact}::text[]) and k.kind = any(${kinds}::text[])))`);
+    }
+    return q.where((eb) =>
       eb.exists(
         eb
           .selectFrom('epcis_event_keys as k')
@@ -107,6 +114,7 @@ export async function queryEvents(db: Db, params: Record<string, string>, princi
           }))),
       ),
     );
+  };
   for (const [name, kinds] of Object.entries(KEY_PARAMS)) {
     if (p(name)) q = keyFilter(kinds, list(p(name)!));
   }
