@@ -59,18 +59,29 @@ export async function reserveFirstExpiryFirst(trx: Kysely<Database>, requests: r
   const skuIds = [...new Set(requests.map((r) => r.skuId))];
   const locationIds = [...new Set(requests.flatMap((r) => r.locationIds))];
   if (skuIds.length === 0 || locationIds.length === 0) return requests.map((r) => ({ key: r.key, requested: r.quantity, reserved: 0, picks: [] }));
-  await holdLocations(trx, locationIds);
   type Row = { sku_id: string; location_id: string; batch: string; expiry_date: string | null; available: number };
   // Read the candidates without a lock, plan the picks, then lock only the planned rows (in key order, so two orders
   // never deadlock on them) and plan again on their locked figures. Rows that turn out short bring the next
   // candidates in, a round at a time; only those later rounds can meet another order's locks out of order, and a
   // deadlock there fails the transaction (the caller retries), never a wrong count.
-  const candidates = (
-    await sql<Row>`
-      select sku_id, location_id, batch, expiry_date::text as expiry_date, on_hand - reserved as available
+  // One round trip holds the locations' freshness rows (`for key share`, in key order) and reads the candidates.
+  const sortedLocations = [...locationIds].sort();
+  const first = await sql<Row & { held: string | null }>`
+      with held as materialized (
+        select location_id from stock_location_freshness where location_id = any(${sortedLocations}::uuid[])
+        order by location_id, source for key share)
+      select null::uuid as sku_id, null::uuid as location_id, null::text as batch, null::text as expiry_date, null::int as available, location_id as held from held
+      union all
+      select sku_id, location_id, batch, expiry_date::text, on_hand - reserved, null
       from stock_balances
-      where sku_id = any(${skuIds}::uuid[]) and location_id = any(${locationIds}::uuid[]) and on_hand > reserved`.execute(trx)
-  ).rows;
+      where sku_id = any(${skuIds}::uuid[]) and location_id = any(${sortedLocations}::uuid[]) and on_hand > reserved`.execute(trx);
+  const candidates: Row[] = [];
+  const heldLocations = new Set<string>();
+  for (const r of first.rows) {
+    if (r.held !== null) heldLocations.add(r.held);
+    else candidates.push({ sku_id: r.sku_id, location_id: r.location_id, batch: r.batch, expiry_date: r.expiry_date, available: r.available });
+  }
+  if (heldLocations.size < sortedLocations.length) await holdLocations(trx, sortedLocations.filter((id) => !heldLocations.has(id)));
   const keyOf = (r: { sku_id: string; location_id: string; batch: string }) => `${r.sku_id}|${r.location_id}|${r.batch}`;
   const locked = new Map<string, Row>();
   for (let round = 0; ; round++) {
@@ -120,7 +131,7 @@ export async function reserveFirstExpiryFirst(trx: Kysely<Database>, requests: r
     }
     results.push({ key: req.key, requested: req.quantity, reserved: req.quantity - left, picks });
   }
-  await applyChanges(trx, changes, opts.at);
+  await applyReservations(trx, changes, opts.at);
   return results;
 }
 
@@ -178,6 +189,44 @@ async function holdLocations(trx: Kysely<Database>, locationIds: string[]): Prom
     .onConflict((oc) => oc.columns(['location_id', 'source']).doNothing())
     .execute();
   await sql`select 1 from stock_location_freshness where location_id = any(${missing}::uuid[]) order by location_id, source for key share`.execute(trx);
+}
+
+/**
+ * The reservations' movements and balances in one statement (the balance rows are already locked by the caller):
+ * a key applied before or a balance that would go short fails the call, and the caller's transaction rolls back.
+ */
+async function applyReservations(trx: Kysely<Database>, changes: readonly OrderStockChange[], at: Date): Promise<void> {
+  if (changes.length === 0) return;
+  const sums = new Map<string, { skuId: string; locationId: string; batch: string; expiryDate: string | null; reserved: number }>();
+  for (const c of changes) {
+    const k = `${c.skuId}|${c.locationId}|${c.batch}`;
+    const s = sums.get(k);
+    if (s) s.reserved += c.reserved;
+    else sums.set(k, { skuId: c.skuId, locationId: c.locationId, batch: c.batch, expiryDate: c.expiryDate, reserved: c.reserved });
+  }
+  const list = [...sums.values()].sort((a, b) => (`${a.skuId}|${a.locationId}|${a.batch}` < `${b.skuId}|${b.locationId}|${b.batch}` ? -1 : 1));
+  const r = await sql<{ movements: number; balances: number; keys: string[] | null }>`
+    with m as (
+      insert into stock_movements (idempotency_key, source, reason, sku_id, batch, expiry_date, location_id, d_on_hand, d_reserved, d_in_transit, occurred_at, applied, reference)
+      select v.k, ${SOURCE}, v.reason, v.sku, v.batch, v.exp, v.loc, 0, v.n, 0, ${at}::timestamptz, true, v.ref
+      from unnest(${changes.map((c) => c.idempotencyKey)}::text[], ${changes.map((c) => c.reason)}::text[], ${changes.map((c) => c.skuId)}::uuid[], ${changes.map((c) => c.batch)}::text[],
+        ${changes.map((c) => c.expiryDate)}::date[], ${changes.map((c) => c.locationId)}::uuid[], ${changes.map((c) => c.reserved)}::int[], ${changes.map((c) => c.reference)}::text[])
+        as v(k, reason, sku, batch, exp, loc, n, ref)
+      on conflict (idempotency_key) do nothing
+      returning idempotency_key),
+    b as (
+      update stock_balances s set reserved = s.reserved + v.n, updated_at = now()
+      from unnest(${list.map((c) => c.skuId)}::uuid[], ${list.map((c) => c.locationId)}::uuid[], ${list.map((c) => c.batch)}::text[], ${list.map((c) => c.reserved)}::int[]) as v(sku, loc, batch, n)
+      where s.sku_id = v.sku and s.location_id = v.loc and s.batch = v.batch and s.reserved + v.n <= s.on_hand
+      returning 1)
+    select (select count(*) from m)::int as movements, (select count(*) from b)::int as balances, (select array_agg(idempotency_key) from m) as keys`.execute(trx);
+  const out = r.rows[0]!;
+  if (out.movements !== changes.length) {
+    const got = new Set(out.keys ?? []);
+    const missing = changes.find((c) => !got.has(c.idempotencyKey))!;
+    throw new StockError('STOCK_KEY_CONFLICT', `idempotency key ${missing.idempotencyKey} was already applied`, 'idempotency_key');
+  }
+  if (out.balances !== list.length) throw new StockError('STOCK_NOT_AVAILABLE', 'the change would reserve more than is on hand', 'reserved');
 }
 
 async function applyChanges(trx: Kysely<Database>, changes: readonly OrderStockChange[], at: Date): Promise<void> {
