@@ -71,26 +71,30 @@ export async function storeEvents(trx: Transaction<Database>, items: readonly Ev
     biz_location: locationId(c.event.bizLocation),
     doc: c.event,
   }));
+  // Keys are derived before the insert and joined to the new rows by hash: events and keys in one statement.
+  const keyRows = candidates.flatMap((c) => eventKeys(c.event).map((k) => ({ hash: c.hash, kind: k.kind, value: k.value })));
   const inserted = await sql<{ pk: number | string; event_hash: string }>`
-    insert into epcis_events (event_id, event_hash, source_id, type, action, event_time, biz_step, disposition, read_point, biz_location, doc)
-    select event_id, event_hash, source_id, type, action, event_time, biz_step, disposition, read_point, biz_location, doc
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(event_id text, event_hash text, source_id uuid, type text, action text,
-      event_time timestamptz, biz_step text, disposition text, read_point text, biz_location text, doc jsonb)
-    on conflict do nothing
-    returning pk, event_hash`.execute(trx);
+    with ins as (
+      insert into epcis_events (event_id, event_hash, source_id, type, action, event_time, biz_step, disposition, read_point, biz_location, doc)
+      select event_id, event_hash, source_id, type, action, event_time, biz_step, disposition, read_point, biz_location, doc
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(event_id text, event_hash text, source_id uuid, type text, action text,
+        event_time timestamptz, biz_step text, disposition text, read_point text, biz_location text, doc jsonb)
+      on conflict do nothing
+      returning pk, event_hash
+    ),
+    keys as (
+      insert into epcis_event_keys (event_pk, kind, value)
+      select ins.pk, k.kind, k.value from ins join unnest(${keyRows.map((k) => k.hash)}::text[], ${keyRows.map((k) => k.kind)}::text[], ${keyRows.map((k) => k.value)}::text[]) as k(hash, kind, value)
+        on k.hash = ins.event_hash
+      on conflict do nothing
+    )
+    select pk, event_hash from ins`.execute(trx);
   const pkByHash = new Map(inserted.rows.map((r) => [r.event_hash, Number(r.pk)]));
   const stored: StoredEvent[] = [];
   for (const c of candidates) {
     const pk = pkByHash.get(c.hash);
     if (pk === undefined) duplicates.push({ index: c.index, eventId: c.eventId, hash: c.hash });
     else stored.push({ pk, eventId: c.eventId, hash: c.hash, sourceId: c.item.sourceId ?? null, event: c.event });
-  }
-  const keys = stored.flatMap((s) => eventKeys(s.event).map((k) => ({ event_pk: s.pk, kind: k.kind, value: k.value })));
-  if (keys.length > 0) {
-    await sql`
-      insert into epcis_event_keys (event_pk, kind, value)
-      select event_pk, kind, value from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as v(event_pk bigint, kind text, value text)
-      on conflict do nothing`.execute(trx);
   }
   duplicates.sort((a, b) => a.index - b.index);
   return { stored, duplicates };

@@ -107,20 +107,18 @@ export async function applyLifecycle(trx: Transaction<Database>, events: readonl
   }
   glns.delete('');
 
-  // Everything named and everything inside it, locked in a fixed order so concurrent ingesters never deadlock.
-  const family = await sql<{ epc: string }>`
-    with recursive d(epc) as (
-      select epc from codes where epc = any(${[...named]}::text[])
-      union
-      select c.epc from codes c join d on c.parent_epc = d.epc
-    ) select epc from d`.execute(trx);
-  const rows = family.rows.length
-    ? (
-        await sql<CodeRow>`
-        select epc, kind, batch_code, state, parent_epc, order_id, shipped_to, holder_id, commissioned_at, last_event_at
-        from codes where epc = any(${family.rows.map((r) => r.epc)}::text[]) order by epc for update`.execute(trx)
-      ).rows
-    : [];
+  // Everything named and everything inside it, locked in a fixed order so concurrent ingesters never deadlock
+  // (one statement: the family is found and locked together).
+  const rows = (
+    await sql<CodeRow>`
+      with recursive d(epc) as (
+        select epc from codes where epc = any(${[...named]}::text[])
+        union
+        select c.epc from codes c join d on c.parent_epc = d.epc
+      )
+      select epc, kind, batch_code, state, parent_epc, order_id, shipped_to, holder_id, commissioned_at, last_event_at
+      from codes where epc in (select epc from d) order by epc for update`.execute(trx)
+  ).rows;
   const codes = new Map(rows.map((r) => [r.epc, r]));
   const children = new Map<string, Set<string>>();
   const link = (child: string, parent: string | null, previous: string | null) => {
@@ -329,5 +327,5 @@ export async function applyLifecycle(trx: Transaction<Database>, events: readonl
       select kind, epc, event_pk, source_id, detail, evidence
       from jsonb_to_recordset(${JSON.stringify(anomalies)}::jsonb) as v(kind text, epc text, event_pk bigint, source_id uuid, detail text, evidence jsonb)`.execute(trx);
   }
-  return { changed: dirty.size, anomalies, touched: family.rows.map((r) => r.epc) };
+  return { changed: dirty.size, anomalies, touched: rows.map((r) => r.epc) };
 }
