@@ -201,7 +201,8 @@ export function createDiversionFeed(db: Db, opts: DiversionFeedOptions = {}): Tr
   async function readEvents(from: number, limit: number): Promise<{ events: DiversionInput[]; last: number }> {
     const events: DiversionInput[] = [];
     let last = from;
-    while (events.length < limit) {
+    // At most this many rows per read: a long run of factory events moves the cursor over several polls.
+    for (let scanned = 0; events.length < limit && scanned < pageRows * 20; scanned += pageRows) {
       const { rows, last: upTo } = await settledEventsAfter(last, pageRows);
       if (rows.length === 0) break;
       const downstream = rows.filter((r) => r.biz_step !== null && (DOWNSTREAM as readonly string[]).includes(r.biz_step));
