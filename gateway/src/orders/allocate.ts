@@ -65,6 +65,7 @@ export async function allocateLines(
   deps: { stock: StockService },
   order: { id: string; locations: string[]; minDaysLeft: ReadonlyMap<string, number>; today: string; at: Date },
   lines: readonly LineToAllocate[],
+  opts: { record?: boolean } = {},
 ): Promise<LineAllocation[]> {
   const todo = lines.filter((l) => l.want > 0);
   if (todo.length === 0 || order.locations.length === 0) return lines.map((l) => ({ lineNo: l.lineNo, reserved: 0, picks: [] }));
@@ -75,7 +76,8 @@ export async function allocateLines(
   }
   const results = await deps.stock.reserveFirstExpiryFirst(trx, requests, { reference: `order:${order.id}`, at: order.at });
   const out = todo.map((l, i) => ({ lineNo: l.lineNo, reserved: results[i]!.reserved, picks: results[i]!.picks }));
+  // record: false leaves the order_allocations rows to the caller (placing writes them with the order in one statement).
   const rows = out.flatMap((a) => a.picks.map((p) => ({ order_id: order.id, line_no: a.lineNo, sku_id: todo.find((l) => l.lineNo === a.lineNo)!.skuId, location_id: p.locationId, batch: p.batch, expiry_date: p.expiryDate, quantity: p.quantity, reservation_key: p.movementKey })));
-  if (rows.length > 0) await trx.insertInto('order_allocations').values(rows).execute();
+  if (rows.length > 0 && opts.record !== false) await trx.insertInto('order_allocations').values(rows).execute();
   return out;
 }

@@ -89,6 +89,19 @@ describe('ordering on postgres', () => {
     expect(viaHeader.body.id).toBe(first.body.id);
   });
 
+  it('places one order when the same key arrives several times at once; the others replay it and reserve nothing', async () => {
+    const sku = formula[14]!;
+    await f.receive(sku.gtin, 'WH-C01', 'B-RACE-KEY', f.inDays(500), sku.units_per_case * 20);
+    const body = orderBody([{ gtin: sku.gtin, quantity: sku.units_per_case }]);
+    const before = await f.countOrders();
+    const results = await Promise.all(Array.from({ length: 6 }, () => place(dealer, body)));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+    expect(await f.countOrders()).toBe(before + 1);
+    const reserved = (await f.balances(sku.gtin)).reduce((s, b) => s + b.reserved, 0);
+    expect(reserved).toBe(sku.units_per_case);
+  });
+
   it('refuses bad input with a clear error naming the field, and nothing changes', async () => {
     const sku = formula[2]!;
     const before = await f.countOrders();

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../platform/db';
 import type { OrderPriceLevel, PartyKind, SkuCategory } from '../platform/db/schema';
 import type { PricingService } from '../pricing/service';
@@ -57,6 +58,28 @@ function held<T>(ttlMs: number, load: () => Promise<T>) {
   };
 }
 
+interface PartyRow {
+  id: string;
+  code: string;
+  name: string;
+  kind: PartyKind;
+  tier: 1 | 2 | null;
+  parent_id: string | null;
+  region_code: string;
+  status: OrderParty['status'];
+  lat: number | null;
+  lng: number | null;
+  attributes: unknown;
+}
+
+function partyOf(r: PartyRow): OrderParty {
+  const limit = ((r.attributes ?? {}) as { credit_limit_cny?: unknown }).credit_limit_cny;
+  return {
+    id: r.id, code: r.code, name: r.name, kind: r.kind, tier: r.tier, parentId: r.parent_id, regionCode: r.region_code.trim(), status: r.status, lat: r.lat, lng: r.lng,
+    creditLimitAttribute: typeof limit === 'number' ? limit : null,
+  };
+}
+
 const asDay = (v: unknown): string => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
 
 /**
@@ -101,11 +124,23 @@ export function createOrderReferences(deps: { db: Db; pricing: PricingService })
     catalogue: async (): Promise<ReadonlyMap<string, OrderSku>> => (await skus.get()).byId,
     async party(id: string): Promise<OrderParty | undefined> {
       const r = await db.selectFrom('parties').select(['id', 'code', 'name', 'kind', 'tier', 'parent_id', 'region_code', 'status', 'lat', 'lng', 'attributes']).where('id', '=', id).executeTakeFirst();
-      if (!r) return undefined;
-      const limit = (r.attributes as { credit_limit_cny?: unknown }).credit_limit_cny;
+      return r ? partyOf(r) : undefined;
+    },
+    /**
+     * Placing's first read, one round trip: the buyer (read per order, like `party`) and the order it already placed
+     * under this idempotency key, if any.
+     */
+    async partyAndKey(id: string, idempotencyKey: string): Promise<{ party: OrderParty | undefined; existing: { id: string; request_hash: string } | undefined }> {
+      const r = (
+        await sql<PartyRow & { order_id: string | null; request_hash: string | null }>`
+          select p.id, p.code, p.name, p.kind, p.tier, p.parent_id, p.region_code, p.status, p.lat, p.lng, p.attributes, o.id as order_id, o.request_hash
+          from (select ${id}::uuid as id) k
+          left join parties p on p.id = k.id
+          left join orders o on o.buyer_id = k.id and o.idempotency_key = ${idempotencyKey}`.execute(db)
+      ).rows[0];
       return {
-        id: r.id, code: r.code, name: r.name, kind: r.kind, tier: r.tier, parentId: r.parent_id, regionCode: r.region_code.trim(), status: r.status, lat: r.lat, lng: r.lng,
-        creditLimitAttribute: typeof limit === 'number' ? limit : null,
+        party: r && r.id !== null ? partyOf(r) : undefined,
+        existing: r && r.order_id !== null && r.request_hash !== null ? { id: r.order_id, request_hash: r.request_hash } : undefined,
       };
     },
     warehouses: () => warehouses.get(),

@@ -6,7 +6,7 @@ import type { Database, Db } from '../platform/db';
 import type { OrdersTable } from '../platform/db/schema';
 import type { Logger } from '../platform/logging';
 import type { StockService } from '../stock/service';
-import { allocateLines, allocationContext } from './allocate';
+import { allocateLines, allocationContext, type LineAllocation } from './allocate';
 import { addOpenOrders, creditFigures, lockCreditAccount, type Receivables } from './credit';
 import { type Actor, badTransition, canMove, EXPOSED_STATES, type HoldReason, invalidOrder, OrderError, type OrderPriceLevel, type OrderState, round2, SYSTEM } from './model';
 import type { OrderParty, OrderReferences, OrderSku, Promotion } from './references';
@@ -86,6 +86,11 @@ async function retryOnDeadlock<T>(run: () => Promise<T>, reset: () => void): Pro
   }
 }
 
+/** Thrown inside the placing transaction when a racing request with the same key placed the order first. */
+class KeyRaced extends Error {}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const hashOf = (v: unknown) => crypto.createHash('sha256').update(JSON.stringify(v)).digest('hex');
 
 export function createOrderService(deps: OrderServiceDeps) {
@@ -141,7 +146,8 @@ export function createOrderService(deps: OrderServiceDeps) {
     ctx: Context,
     at: Date,
     events: PendingEvent[],
-  ): Promise<{ state: OrderState; holdReasons: HoldReason[]; holdDetail: Record<string, unknown> | null; allocated: Map<number, number> }> {
+    deferWrites = false,
+  ): Promise<{ state: OrderState; holdReasons: HoldReason[]; holdDetail: Record<string, unknown> | null; allocated: Map<number, number>; picks: LineAllocation[] }> {
     const region = ctx.region as DeliveryCheck;
     const credit = await creditOf(trx, o.buyer, ctx.erpUnpaid, o.total);
     const holdReasons: HoldReason[] = [];
@@ -157,12 +163,13 @@ export function createOrderService(deps: OrderServiceDeps) {
     }
     if (holdReasons.length > 0) {
       events.push({ from: 'submitted', to: 'held', actor: SYSTEM.name, reason: `held: ${holdReasons.join(', ')}`, detail });
-      return { state: 'held', holdReasons, holdDetail: detail, allocated: new Map() };
+      return { state: 'held', holdReasons, holdDetail: detail, allocated: new Map(), picks: [] };
     }
     events.push({ from: 'submitted', to: 'approved', actor: SYSTEM.name, reason: 'within credit and the authorised region', detail: { credit: { exposure: credit.exposure, credit_limit: credit.credit_limit } } });
-    await addOpenOrders(trx, o.buyer.id, o.total);
-    const allocated = await allocateInTrx(trx, o.id, ctx, lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, want: l.quantity + l.free, allocatedSoFar: 0 })), at, events, 'approved');
-    return { state: allocated.any ? 'allocated' : 'approved', holdReasons: [], holdDetail: null, allocated: allocated.byLine };
+    // Deferred (placing): the caller's one closing statement raises open_orders and records lines and allocations.
+    if (!deferWrites) await addOpenOrders(trx, o.buyer.id, o.total);
+    const allocated = await allocateInTrx(trx, o.id, ctx, lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, want: l.quantity + l.free, allocatedSoFar: 0 })), at, events, 'approved', deferWrites);
+    return { state: allocated.any ? 'allocated' : 'approved', holdReasons: [], holdDetail: null, allocated: allocated.byLine, picks: allocated.result };
   }
 
   async function allocateInTrx(
@@ -173,12 +180,13 @@ export function createOrderService(deps: OrderServiceDeps) {
     at: Date,
     events: PendingEvent[],
     from: OrderState,
-  ): Promise<{ any: boolean; byLine: Map<number, number>; backOrdered: number }> {
+    deferWrites = false,
+  ): Promise<{ any: boolean; byLine: Map<number, number>; backOrdered: number; result: LineAllocation[] }> {
     const o = { id: orderId };
-    const result = await allocateLines(trx, { stock }, { id: o.id, locations: ctx.locations, minDaysLeft: ctx.minDaysLeft, today: chinaDay(at), at }, lines.map((l) => ({ lineNo: l.lineNo, skuId: l.sku.id, category: l.sku.category, want: l.want, allocatedSoFar: l.allocatedSoFar })));
+    const result = await allocateLines(trx, { stock }, { id: o.id, locations: ctx.locations, minDaysLeft: ctx.minDaysLeft, today: chinaDay(at), at }, lines.map((l) => ({ lineNo: l.lineNo, skuId: l.sku.id, category: l.sku.category, want: l.want, allocatedSoFar: l.allocatedSoFar })), { record: !deferWrites });
     const byLine = new Map(result.map((r) => [r.lineNo, r.reserved]));
     const changed = result.filter((r) => r.reserved > 0);
-    if (changed.length > 0) {
+    if (changed.length > 0 && !deferWrites) {
       await sql`
         update order_lines l set allocated = l.allocated + v.n
         from unnest(${changed.map((r) => r.lineNo)}::int[], ${changed.map((r) => r.reserved)}::int[]) as v(line_no, n)
@@ -195,15 +203,15 @@ export function createOrderService(deps: OrderServiceDeps) {
         detail: { reserved, back_ordered: backOrdered, picks: result.flatMap((r) => r.picks.map((p) => ({ line_no: r.lineNo, location_id: p.locationId, batch: p.batch, expiry_date: p.expiryDate, quantity: p.quantity }))) },
       });
     }
-    return { any: reserved > 0, byLine, backOrdered };
+    return { any: reserved > 0, byLine, backOrdered, result };
   }
 
   /** Validates the buyer and lines, prices them (frozen on the order) and applies promotions; throws on bad input. */
-  async function prepare(input: PlaceOrderInput, actor: Actor, at: Date) {
+  async function prepare(input: PlaceOrderInput, actor: Actor, at: Date, read?: OrderParty) {
     if (actor.role !== 'hq' && input.buyerId !== actor.partyId) {
       throw new OrderError('ORDER_FORBIDDEN', 'you may only place orders for your own account', 'body.buyer_id');
     }
-    const buyer = await refs.party(input.buyerId);
+    const buyer = read ?? (await refs.party(input.buyerId));
     if (!buyer) throw invalidOrder('body.buyer_id', 'no dealer or store has this id');
     const level = priceLevelOf(buyer);
     if (!level) throw invalidOrder('body.buyer_id', 'must be a first-tier dealer, a second-tier distributor or a store with a supplier');
@@ -239,45 +247,71 @@ export function createOrderService(deps: OrderServiceDeps) {
    */
   async function place(input: PlaceOrderInput, actor: Actor): Promise<{ order: OrderView; replayed: boolean }> {
     const requestHash = hashOf({ b: input.buyerId, r: input.deliveryRegionCode, a: input.deliveryAddress, l: input.lines.map((l) => [l.gtin, l.quantity]), n: input.note ?? null, s: input.submit });
-    const existing = await db.selectFrom('orders').select(['id', 'request_hash']).where('buyer_id', '=', input.buyerId).where('idempotency_key', '=', input.idempotencyKey).executeTakeFirst();
-    if (existing) return replay(existing, requestHash, actor);
+    // One round trip reads the key's earlier order and the buyer (a malformed buyer id is left to prepare's checks).
+    const first = UUID.test(input.buyerId) ? await refs.partyAndKey(input.buyerId, input.idempotencyKey) : { party: undefined, existing: undefined };
+    if (first.existing) return replay(first.existing, requestHash, actor);
     const at = clock();
-    const p = await prepare(input, actor, at);
+    const p = await prepare(input, actor, at, first.party);
     const id = crypto.randomUUID();
     const ctx = input.submit ? await contextFor(p.buyer, p.sellerId, p.level, input.deliveryRegionCode, at) : null;
     const events: PendingEvent[] = [{ from: null, to: 'draft', actor: actor.name, reason: 'placed', detail: { priced_on: p.day, price_rules_from: p.rulesFrom } }];
-    const outcome = await retryOnDeadlock(() => db.transaction().execute(async (trx) => {
-      const inserted = await trx
-        .insertInto('orders')
-        .values({
-          id, buyer_id: p.buyer.id, seller_id: p.sellerId, price_level: p.level, price_region_code: p.buyer.regionCode, priced_on: p.day, price_rules_from: p.rulesFrom,
-          idempotency_key: input.idempotencyKey, request_hash: requestHash, state: 'draft', delivery_region_code: input.deliveryRegionCode, delivery_address: input.deliveryAddress,
-          total: p.total, note: input.note ?? null, created_by: actor.name, created_at: at, updated_at: at,
-        })
-        .onConflict((oc) => oc.columns(['buyer_id', 'idempotency_key']).doNothing())
-        .returning('number')
-        .executeTakeFirst();
-      if (!inserted) return null; // a racing request with the same key won
-      await trx
-        .insertInto('order_lines')
-        .values(p.lines.map((l) => ({ order_id: id, line_no: l.lineNo, sku_id: l.sku.id, gtin: l.sku.gtin, quantity: l.quantity, free_quantity: l.free, unit_price: l.unitPrice, line_total: l.lineTotal, promotion_code: l.promotion })))
-        .execute();
-      let state: OrderState = 'draft';
-      let holdReasons: HoldReason[] = [];
-      let holdDetail: Record<string, unknown> | null = null;
-      let allocated = new Map<number, number>();
-      if (ctx) {
-        events.push({ from: 'draft', to: 'submitted', actor: actor.name, reason: null, detail: null });
-        ({ state, holdReasons, holdDetail, allocated } = await submitInTrx(trx, { id, buyer: p.buyer, sellerId: p.sellerId, level: p.level, total: p.total, deliveryRegionCode: input.deliveryRegionCode }, p.lines, ctx, at, events));
-        await trx
-          .updateTable('orders')
-          .set({ state, hold_reasons: holdReasons, hold_detail: holdDetail ? JSON.stringify(holdDetail) : null, exposure: EXPOSED_STATES.includes(state) ? p.total : 0, updated_at: at })
-          .where('id', '=', id)
-          .execute();
+    // One transaction, few round trips: the credit account is locked (submitting), stock reserved, and then one
+    // statement writes the order with its final state, its lines, allocations, history and the buyer's exposure. The
+    // order row claims the idempotency key there: a racing request with the same key that committed first leaves
+    // nothing inserted, and the transaction (with its reservations) is rolled back before this one replays it.
+    const outcome = await retryOnDeadlock(async () => {
+      try {
+        return await db.transaction().execute(async (trx) => {
+          let state: OrderState = 'draft';
+          let holdReasons: HoldReason[] = [];
+          let holdDetail: Record<string, unknown> | null = null;
+          let allocated = new Map<number, number>();
+          let picks: LineAllocation[] = [];
+          if (ctx) {
+            events.push({ from: 'draft', to: 'submitted', actor: actor.name, reason: null, detail: null });
+            ({ state, holdReasons, holdDetail, allocated, picks } = await submitInTrx(trx, { id, buyer: p.buyer, sellerId: p.sellerId, level: p.level, total: p.total, deliveryRegionCode: input.deliveryRegionCode }, p.lines, ctx, at, events, true));
+          }
+          const exposed = EXPOSED_STATES.includes(state);
+          const skuOfLine = new Map(p.lines.map((l) => [l.lineNo, l.sku.id]));
+          const allocations = picks.flatMap((a) => a.picks.map((pk) => ({ lineNo: a.lineNo, skuId: skuOfLine.get(a.lineNo)!, ...pk })));
+          const written = await sql<{ number: string; event_ids: string[] | null }>`
+            with o as (
+              insert into orders (id, buyer_id, seller_id, price_level, price_region_code, priced_on, price_rules_from, idempotency_key, request_hash, state, hold_reasons, hold_detail,
+                delivery_region_code, delivery_address, total, exposure, note, created_by, created_at, updated_at)
+              values (${id}::uuid, ${p.buyer.id}::uuid, ${p.sellerId}::uuid, ${p.level}, ${p.buyer.regionCode}, ${p.day}::date, ${p.rulesFrom}::date, ${input.idempotencyKey}, ${requestHash}, ${state},
+                ${holdReasons}::text[], ${holdDetail ? JSON.stringify(holdDetail) : null}::jsonb, ${input.deliveryRegionCode}, ${input.deliveryAddress}, ${p.total}::numeric, ${exposed ? p.total : 0}::numeric,
+                ${input.note ?? null}, ${actor.name}, ${at}::timestamptz, ${at}::timestamptz)
+              on conflict (buyer_id, idempotency_key) do nothing
+              returning id, number),
+            l as (
+              insert into order_lines (order_id, line_no, sku_id, gtin, quantity, free_quantity, unit_price, line_total, promotion_code, allocated)
+              select o.id, v.* from o, unnest(${p.lines.map((l) => l.lineNo)}::int[], ${p.lines.map((l) => l.sku.id)}::uuid[], ${p.lines.map((l) => l.sku.gtin)}::text[], ${p.lines.map((l) => l.quantity)}::int[],
+                ${p.lines.map((l) => l.free)}::int[], ${p.lines.map((l) => l.unitPrice)}::numeric[], ${p.lines.map((l) => l.lineTotal)}::numeric[], ${p.lines.map((l) => l.promotion)}::text[],
+                ${p.lines.map((l) => allocated.get(l.lineNo) ?? 0)}::int[]) as v),
+            a as (
+              insert into order_allocations (order_id, line_no, sku_id, location_id, batch, expiry_date, quantity, reservation_key)
+              select o.id, v.* from o, unnest(${allocations.map((x) => x.lineNo)}::int[], ${allocations.map((x) => x.skuId)}::uuid[], ${allocations.map((x) => x.locationId)}::uuid[], ${allocations.map((x) => x.batch)}::text[],
+                ${allocations.map((x) => x.expiryDate)}::date[], ${allocations.map((x) => x.quantity)}::int[], ${allocations.map((x) => x.movementKey)}::text[]) as v),
+            c as (
+              update credit_accounts set open_orders = open_orders + ${p.total}::numeric
+              where party_id = ${p.buyer.id}::uuid and ${exposed} and exists (select 1 from o)),
+            e as (
+              insert into order_events (order_id, from_state, to_state, actor, at, reason, detail)
+              select o.id, v.f, v.t, v.a, ${at}::timestamptz, v.r, v.d from o,
+                unnest(${events.map((e) => e.from)}::text[], ${events.map((e) => e.to)}::text[], ${events.map((e) => e.actor)}::text[], ${events.map((e) => e.reason)}::text[],
+                  ${events.map((e) => (e.detail ? JSON.stringify(e.detail) : null))}::jsonb[]) with ordinality as v(f, t, a, r, d, i)
+              order by v.i
+              returning id)
+            select o.number::text as number, (select array_agg(id order by id)::text[] from e) as event_ids from o`.execute(trx);
+          const row = written.rows[0];
+          if (!row) throw new KeyRaced(); // rolls back this transaction's reservations
+          return { number: Number(row.number), state, holdReasons, holdDetail, allocated, eventIds: (row.event_ids ?? []).map(Number) };
+        });
+      } catch (err) {
+        if (err instanceof KeyRaced) return null;
+        throw err;
       }
-      const eventIds = await insertEvents(trx, id, events, at);
-      return { number: Number(inserted.number), state, holdReasons, holdDetail, allocated, eventIds };
-    }), () => events.splice(1));
+    }, () => events.splice(1));
     if (!outcome) {
       const raced = await db.selectFrom('orders').select(['id', 'request_hash']).where('buyer_id', '=', input.buyerId).where('idempotency_key', '=', input.idempotencyKey).executeTakeFirstOrThrow();
       return replay(raced, requestHash, actor);
