@@ -101,6 +101,7 @@ interface Problem {
 interface DeviceRow {
   code: string;
   status: string;
+  config: unknown;
   kind: string;
   site_code: string;
   site_id: string;
@@ -162,13 +163,15 @@ export async function ingestBatch(db: Db, messages: readonly InboundMessage[], h
   let batchesMoved = false;
   await db.transaction().execute(async (trx) => {
     const deviceCodes = [...new Set(valid.map((v) => v.msg.deviceId))];
+    // The scanners named by scans are devices too (their config may set the bizStep): read in the same statement.
+    const scannerIds = valid.flatMap((v) => (v.channel === 'scan' ? [v.msg.scannerId] : []));
     const devices = new Map<string, DeviceRow>();
     if (deviceCodes.length) {
       const rows = await trx
         .selectFrom('devices')
         .innerJoin('parties', 'parties.id', 'devices.site_id')
-        .select(['devices.code', 'devices.status', 'devices.kind', 'parties.code as site_code', 'parties.id as site_id', 'parties.kind as site_kind', 'parties.gln'])
-        .where('devices.code', 'in', deviceCodes)
+        .select(['devices.code', 'devices.status', 'devices.kind', 'devices.config', 'parties.code as site_code', 'parties.id as site_id', 'parties.kind as site_kind', 'parties.gln'])
+        .where('devices.code', 'in', [...new Set([...deviceCodes, ...scannerIds])])
         .execute();
       for (const r of rows) {
         devices.set(r.code, r);
@@ -237,7 +240,7 @@ export async function ingestBatch(db: Db, messages: readonly InboundMessage[], h
 
     const scans = fresh.filter((f): f is Extract<typeof f, { channel: 'scan' }> => f.channel === 'scan');
     if (scans.length) {
-      const r = await applyScans(trx, scans, problems, hints);
+      const r = await applyScans(trx, scans, problems, hints, devices);
       out.events = r.events;
       out.anomalies = r.anomalies;
       touched = r.touched;
@@ -368,10 +371,13 @@ async function applyProduction(trx: Transaction<Database>, msg: ProductionMessag
 }
 
 /** Scans become EPCIS events (stored once, by source id and event hash) and drive the code lifecycle. */
-async function applyScans(trx: Transaction<Database>, scans: readonly { msg: ScanMessage; device: DeviceRow; topic: string; prepared: Prepared['scan'] }[], problems: Problem[], hints: IngestHints): Promise<{ events: number; anomalies: number; touched: string[] }> {
+async function applyScans(trx: Transaction<Database>, scans: readonly { msg: ScanMessage; device: DeviceRow; topic: string; prepared: Prepared['scan'] }[], problems: Problem[], hints: IngestHints, known: ReadonlyMap<string, DeviceRow>): Promise<{ events: number; anomalies: number; touched: string[] }> {
   const scannerIds = [...new Set(scans.map((s) => s.msg.scannerId))];
   const steps = new Map<string, ScanStep>();
-  const configs = await trx.selectFrom('devices').select(['code', 'config']).where('code', 'in', scannerIds).execute();
+  const configs = scannerIds.flatMap((id) => {
+    const d = known.get(id);
+    return d ? [{ code: id, config: d.config }] : [];
+  });
   for (const c of configs) {
     const step = (c.config as { bizStep?: unknown }).bizStep;
     if (typeof step === 'string' && (SCAN_STEPS as readonly string[]).includes(step)) steps.set(c.code, step as ScanStep);
