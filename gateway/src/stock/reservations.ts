@@ -64,26 +64,51 @@ export async function reserveFirstExpiryFirst(trx: Kysely<Database>, requests: r
   // never deadlock on them) and plan again on their locked figures. Rows that turn out short bring the next
   // candidates in, a round at a time; only those later rounds can meet another order's locks out of order, and a
   // deadlock there fails the transaction (the caller retries), never a wrong count.
-  // One round trip holds the locations' freshness rows (`for key share`, in key order) and reads the candidates.
+  // The first round trip holds the locations' freshness rows (`for key share`, in key order), reads the candidates,
+  // and (when the requests share one location preference, as an order's lines do, and every location has its
+  // freshness row) plans the picks in SQL on the unlocked figures and locks just the planned rows in key order. The
+  // plan is only a plan: the picks below are made on the locked figures, and rows that fell short bring in more.
   const sortedLocations = [...locationIds].sort();
-  const first = await sql<Row & { held: string | null }>`
+  const prefs = requests[0]!.locationIds;
+  const shared = requests.every((r) => r.locationIds.length === prefs.length && r.locationIds.every((l, i) => l === prefs[i]));
+  const first = await sql<Row & { kind: 'h' | 'l' | 'c' }>`
       with held as materialized (
         select location_id from stock_location_freshness where location_id = any(${sortedLocations}::uuid[])
-        order by location_id, source for key share)
-      select null::uuid as sku_id, null::uuid as location_id, null::text as batch, null::text as expiry_date, null::int as available, location_id as held from held
+        order by location_id, source for key share),
+      c as materialized (
+        select sku_id, location_id, batch, expiry_date, on_hand - reserved as available
+        from stock_balances
+        where sku_id = any(${skuIds}::uuid[]) and location_id = any(${sortedLocations}::uuid[]) and on_hand > reserved),
+      r as (
+        select * from unnest(${requests.map((q) => q.skuId)}::uuid[], ${requests.map((q) => q.quantity)}::int[], ${requests.map((q) => q.notExpiringBefore)}::date[]) with ordinality as r(sku_id, want, not_before, i)),
+      w as (
+        select c.sku_id, c.location_id, c.batch, r.want,
+          coalesce(sum(c.available) over (partition by r.i order by array_position(${prefs}::uuid[], c.location_id), c.expiry_date nulls last, c.batch collate "C"
+            rows between unbounded preceding and 1 preceding), 0) as before
+        from r join c on c.sku_id = r.sku_id and (r.not_before is null or c.expiry_date is null or c.expiry_date >= r.not_before)
+        where ${shared}),
+      l as materialized (
+        select b.sku_id, b.location_id, b.batch, b.expiry_date, b.on_hand - b.reserved as available
+        from stock_balances b
+        where (b.sku_id, b.location_id, b.batch) in (select sku_id, location_id, batch from w where before < want)
+          and (select count(distinct location_id) from held) = ${sortedLocations.length}
+        order by b.sku_id, b.location_id, b.batch
+        for update of b)
+      select 'h' as kind, null::uuid as sku_id, location_id, null::text as batch, null::text as expiry_date, null::int as available from held
       union all
-      select sku_id, location_id, batch, expiry_date::text, on_hand - reserved, null
-      from stock_balances
-      where sku_id = any(${skuIds}::uuid[]) and location_id = any(${sortedLocations}::uuid[]) and on_hand > reserved`.execute(trx);
+      select 'l', sku_id, location_id, batch, expiry_date::text, available from l
+      union all
+      select 'c', sku_id, location_id, batch, expiry_date::text, available from c`.execute(trx);
   const candidates: Row[] = [];
   const heldLocations = new Set<string>();
+  const keyOf = (r: { sku_id: string; location_id: string; batch: string }) => `${r.sku_id}|${r.location_id}|${r.batch}`;
+  const locked = new Map<string, Row>();
   for (const r of first.rows) {
-    if (r.held !== null) heldLocations.add(r.held);
+    if (r.kind === 'h') heldLocations.add(r.location_id);
+    else if (r.kind === 'l') locked.set(keyOf(r), { sku_id: r.sku_id, location_id: r.location_id, batch: r.batch, expiry_date: r.expiry_date, available: r.available });
     else candidates.push({ sku_id: r.sku_id, location_id: r.location_id, batch: r.batch, expiry_date: r.expiry_date, available: r.available });
   }
   if (heldLocations.size < sortedLocations.length) await holdLocations(trx, sortedLocations.filter((id) => !heldLocations.has(id)));
-  const keyOf = (r: { sku_id: string; location_id: string; batch: string }) => `${r.sku_id}|${r.location_id}|${r.batch}`;
-  const locked = new Map<string, Row>();
   for (let round = 0; ; round++) {
     const view = candidates.map((c) => locked.get(keyOf(c)) ?? c);
     const wanted = planPicks(requests, view).filter((k) => !locked.has(k));
