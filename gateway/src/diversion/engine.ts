@@ -71,6 +71,8 @@ export function createDiversionEngine(deps: EngineDeps) {
     const place = await deps.scans.locate(scan);
     // Read before the transaction: on PGlite (one connection) a read outside it would wait for it to end.
     const index = await deps.authorisations.index();
+    // Most scans are inside their dealer's region and write nothing: judged without a transaction (same path as judge).
+    if (insideWithoutWrites(scan, place, index)) return { eventId: scan.eventId, verdict: 'inside', place, alerts: [] };
     const outcome: ScanOutcome = await db.transaction().execute((trx) => judge(trx, scan, place, rules, index));
     for (const a of outcome.alerts) if (a.opened && deps.onOpened) await deps.onOpened(a.id, a.kind);
     return outcome;
@@ -80,6 +82,14 @@ export function createDiversionEngine(deps: EngineDeps) {
     const out: ScanOutcome[] = [];
     for (const s of scans) out.push(await processScan(s));
     return out;
+  }
+
+  function insideWithoutWrites(scan: DiversionInput, place: ScanPlace, index: AuthorisationIndex): boolean {
+    if (scan.codeStatus === 'never-issued' || scan.codeStatus === 'decommissioned') return false;
+    if (scan.source === 'consumer' && scan.serial) return false; // recorded for clone signals
+    if (!place.known || !scan.shippedTo) return false;
+    if (index.effectiveAt(scan.shippedTo.dealerId, scan.shippedTo.shippedAt).codes.length === 0) return false;
+    return index.covers(scan.shippedTo.dealerId, place.regionCode, scan.shippedTo.shippedAt);
   }
 
   async function judge(trx: Transaction<Database>, scan: DiversionInput, place: ScanPlace, rules: DiversionRules, index: AuthorisationIndex): Promise<ScanOutcome> {
