@@ -107,11 +107,14 @@ export default async function run(): Promise<BenchResult[]> {
 
     // Background cans are scanned in turn, again from the first when all were (a store re-scanning its stock).
     const bgCount = Math.max(1, Math.min(100_000, Math.ceil(BG_RATE * 60)));
-    const bgSerials = await shippedCans(gw, gtin, 'BENCHBG', bgCount, dealerA, order);
+    // One bulk load (serials are unique within one): the first SCANS cans are the diverted ones, each of its own batch.
+    const all = await shippedCans(gw, gtin, 'BENCHBG', bgCount + SCANS, dealerA, order);
+    const bgSerials = all.slice(SCANS);
     const diverted: { batch: string; serial: string }[] = [];
     for (let i = 0; i < SCANS; i++) {
       const batch = `BENCHDV${String(i).padStart(3, '0')}`;
-      diverted.push({ batch, serial: (await shippedCans(gw, gtin, batch, 1, dealerA, order))[0]! });
+      await gw.pool.query('update codes set batch_code = $1 where gtin = $2 and serial = $3', [batch, gtin, all[i]]);
+      diverted.push({ batch, serial: all[i]! });
     }
     const bgDevice = await device(gw, inside.store_id, 'IN');
     const divDevice = await device(gw, outside.store_id, 'OUT');
