@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Database, Db } from '../platform/db';
+import { traceChanged } from '../trace/changes';
 
 export class BatchError extends Error {
   override name = 'BatchError';
@@ -89,6 +90,7 @@ export function createBatchService({ db }: { db: Db }) {
         .executeTakeFirst();
       if (!row) throw new BatchError('EXISTS', `lot ${input.lot} is already an input of this batch`, 'body.lot');
       await db.insertInto('audit_log').values({ actor: input.by, action: 'batch.input', entity: 'batch', entity_id: batchId, detail: { lot: input.lot, farm: input.farmId } }).execute();
+      traceChanged(null); // every can of the batch shows its inputs (consumer lookup cache)
       return row;
     },
     async addQcReport(batchId: string, input: { result: 'pass' | 'fail'; summary?: string | undefined; fileName: string; contentType: string; content: Buffer; by: string }) {
@@ -103,6 +105,7 @@ export function createBatchService({ db }: { db: Db }) {
         .returning(['id', 'result', 'summary', 'file_name', 'content_type', 'sha256', 'size_bytes', 'created_by', 'created_at'])
         .executeTakeFirstOrThrow();
       await db.insertInto('audit_log').values({ actor: input.by, action: 'batch.qc-report', entity: 'batch', entity_id: batchId, detail: { report: row.id, result: input.result, sha256: row.sha256 } }).execute();
+      traceChanged(null); // every can of the batch shows its QC reports (consumer lookup cache)
       return row;
     },
     async qcFile(reportId: string) {
@@ -122,7 +125,10 @@ export function createBatchService({ db }: { db: Db }) {
         }
         await trx.updateTable('batches').set({ status: 'released', ...(override ? { release_override: JSON.stringify(override) } : {}), updated_at: new Date() }).where('id', '=', batchId).execute();
         await trx.insertInto('audit_log').values({ actor: input.by, action: override ? 'batch.release-override' : 'batch.release', entity: 'batch', entity_id: batchId, detail: override ?? {} }).execute();
-      }).then(() => get(batchId));
+      }).then(() => {
+        traceChanged(null); // the batch's status shows on every can's page (consumer lookup cache)
+        return get(batchId);
+      });
     },
   };
 }
