@@ -150,6 +150,7 @@ export function createDiversionFeed(db: Db, opts: DiversionFeedOptions = {}): Tr
   /** Everything the engine needs about each code: issued or not, its contents, its batch, its dispatch binding. */
   async function codeFacts(epcs: string[]): Promise<Map<string, CodeFacts>> {
     if (epcs.length === 0) return new Map();
+    // Aggregates joined by epc (hash joins), not subqueries per row: a page of thousands of codes stays linear.
     const r = await sql<CodeFacts>`
       with recursive input(epc) as (select distinct unnest(${epcs}::text[])),
       anc(epc, cur, depth) as (
@@ -159,19 +160,25 @@ export function createDiversionFeed(db: Db, opts: DiversionFeedOptions = {}): Tr
       des(epc, cur, depth) as (
         select epc, epc, 0 from input
         union all
-        select d.epc, c.epc, d.depth + 1 from des d join codes c on c.parent_epc = d.cur where d.depth < 4)
+        select d.epc, c.epc, d.depth + 1 from des d join codes c on c.parent_epc = d.cur where d.depth < 4),
+      contents as (
+        select d.epc, count(*) filter (where x.kind = 'item')::int as items, min(x.batch_code) as inner_batch
+        from des d join codes x on x.epc = d.cur group by d.epc),
+      shipped as (
+        select a.epc, max(e.event_time) as shipped_at from anc a
+          join epcis_event_keys k on k.value = a.cur and k.kind = 'epc'
+          join epcis_events e on e.pk = k.event_pk and e.biz_step = 'shipping'
+        group by a.epc),
+      bound as (
+        select distinct on (a.epc) a.epc, x.shipped_to, x.order_id from anc a join codes x on x.epc = a.cur
+        where x.shipped_to is not null order by a.epc, a.depth)
       select i.epc, c.kind, c.gtin, c.serial, c.sscc, c.batch_code, c.state,
-        (select count(*) from des d join codes x on x.epc = d.cur where d.epc = i.epc and x.kind = 'item')::int as items,
-        (select min(x.batch_code) from des d join codes x on x.epc = d.cur where d.epc = i.epc and x.batch_code is not null) as inner_batch,
-        b.shipped_to, b.order_id,
-        (select max(e.event_time) from anc a join epcis_event_keys k on k.value = a.cur and k.kind = 'epc'
-           join epcis_events e on e.pk = k.event_pk and e.biz_step = 'shipping' where a.epc = i.epc) as shipped_at
+        coalesce(n.items, 0) as items, n.inner_batch, b.shipped_to, b.order_id, s.shipped_at
       from input i
       left join codes c on c.epc = i.epc
-      left join lateral (
-        select x.shipped_to, coalesce(x.order_id, db.order_id) as order_id from anc a join codes x on x.epc = a.cur
-          left join dispatch_bindings db on db.order_id = x.order_id
-          where a.epc = i.epc and x.shipped_to is not null order by a.depth limit 1) b on true`.execute(db);
+      left join contents n on n.epc = i.epc
+      left join bound b on b.epc = i.epc
+      left join shipped s on s.epc = i.epc`.execute(db);
     return new Map(r.rows.map((row) => [row.epc, row]));
   }
 
