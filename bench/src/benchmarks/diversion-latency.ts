@@ -19,7 +19,7 @@ import type { BenchResult } from '../types';
 import { bulkLoadCodes, startTraceGateway, type TraceGateway } from './trace-shared';
 
 const SCANS = Number(process.env.BENCH_DIVERSION_SCANS ?? 50);
-const BG_RATE = Number(process.env.BENCH_DIVERSION_BG_RATE ?? 500);
+const BG_RATE = Number(process.env.BENCH_DIVERSION_BG_RATE ?? 5000);
 const MQTT_URL = process.env.BENCH_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 /** Published but not yet ingested background messages, at most (Mosquitto drops QoS 1 beyond its session queue). */
 const WINDOW = 800;
