@@ -3,50 +3,23 @@
  * a bulk load of issued codes with generate_series, and an authenticated HTTP helper.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { BENCH_PASSWORD, login, REPO_ROOT } from '../harness/gateway';
-import { type RunningServer, startServer } from '../harness/server';
-import { freePort } from '../harness/free-port';
+import { login, type RunningGateway, startGateway } from '../harness/gateway';
 
-export interface TraceGateway extends RunningServer {
+export interface TraceGateway extends RunningGateway {
   token: string;
   pool: pg.Pool;
   call(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
 }
 
 export async function startTraceGateway(databaseUrl: string, schema: string, env: Record<string, string> = {}): Promise<TraceGateway> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-bench-trace-'));
-  const server = await startServer({
-    command: process.execPath,
+  const server = await startGateway({
+    databaseUrl,
+    databaseSchema: schema,
     // BENCH_TRACE_CPU_PROF=<dir>: the gateway writes a V8 CPU profile there when it stops (node --cpu-prof).
-    args: [
-      ...(process.env.BENCH_TRACE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_TRACE_CPU_PROF}`] : []),
-      '--import',
-      'tsx',
-      path.join(REPO_ROOT, 'gateway', 'src', 'main.ts'),
-    ],
-    cwd: REPO_ROOT,
-    env: {
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      MQTT_PORT: String(await freePort()),
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      CRADLE_DEMO_PASSWORD: BENCH_PASSWORD,
-      DEMO: 'true',
-      JWT_SECRET: crypto.randomBytes(32).toString('hex'),
-      DATABASE_URL: databaseUrl,
-      DATABASE_SCHEMA: schema,
-      DATABASE_POOL_SIZE: '16',
-      MQTT_URL: '',
-      REDIS_URL: '',
-      ...env,
-    },
-    readyUrl: '/readyz',
-    timeoutMs: 180_000,
+    nodeArgs: process.env.BENCH_TRACE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_TRACE_CPU_PROF}`] : [],
+    env: { DATABASE_POOL_SIZE: '16', ...env },
+    readyTimeoutMs: 180_000,
   });
   const token = await login(server.url);
   const pool = new pg.Pool({ connectionString: databaseUrl, options: `-c search_path=${schema}`, max: 2 });
@@ -68,7 +41,6 @@ export async function startTraceGateway(databaseUrl: string, schema: string, env
     async stop() {
       await pool.end();
       await server.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

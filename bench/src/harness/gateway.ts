@@ -13,6 +13,11 @@ export interface GatewayOptions {
   databaseUrl?: string | undefined;
   /** The schema the gateway creates and uses on PostgreSQL. */
   databaseSchema?: string | undefined;
+  /** Extra Node flags before `--import tsx` (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
+  /** Environment on top of the bench's (e.g. `MQTT_URL` for an external broker, pool size). */
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
 }
 
 export interface RunningGateway extends RunningServer {
@@ -29,7 +34,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   try {
     const server = await startServer({
       command: process.execPath,
-      args: ['--import', 'tsx', path.join(REPO_ROOT, 'gateway', 'src', 'main.ts')],
+      args: [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(REPO_ROOT, 'gateway', 'src', 'main.ts')],
       cwd: REPO_ROOT,
       env: {
         NODE_ENV: 'production',
@@ -45,9 +50,10 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
         DATABASE_SCHEMA: opts.databaseSchema ?? '',
         MQTT_URL: '',
         REDIS_URL: '',
+        ...opts.env,
       },
       readyUrl: '/readyz',
-      timeoutMs: 120_000,
+      timeoutMs: opts.readyTimeoutMs ?? 120_000,
     });
     return {
       ...server,
