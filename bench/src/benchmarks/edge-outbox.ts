@@ -25,6 +25,7 @@ import { ReadHandler } from '../../../edge-agent/src/scanner/read-handler';
 import { newSourceId, topicFor, upPayload } from '../../../edge-agent/src/contract';
 import { makeRead } from '../../../edge-agent/src/simulators/scanner-simulator';
 import { VirtualSerialPair } from '../../../edge-agent/src/simulators/virtual-serial';
+import { runStandalone } from '../harness/report';
 
 const BROKER = process.env.EDGE_BENCH_BROKER ?? 'mqtt://127.0.0.1:1883';
 const INFLIGHT = 64;
@@ -193,12 +194,5 @@ export default async function run(): Promise<BenchResult[]> {
   }
 }
 
-if (require.main === module) {
-  void run().then(
-    (r) => console.log(JSON.stringify(r, null, 2)),
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+// Prints the table and the results line the runner (bench/src/run.ts) reads.
+if (require.main === module) runStandalone(run);
