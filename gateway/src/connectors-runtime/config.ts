@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { erpMappingSchema } from '@cradle/connectors';
+import { createEndpointGuard, erpMappingSchema } from '@cradle/connectors';
 import { z } from 'zod';
 
 /**
@@ -28,6 +28,15 @@ const breaker = z
   })
   .default({ errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 30_000, timeoutMs: 30_000 });
 const rateLimit = z.strictObject({ maxConcurrent: z.number().int().min(1).max(50).default(2), perSecond: z.number().min(0.01).max(1000).default(10) }).default({ maxConcurrent: 2, perSecond: 10 });
+
+/** The circuit breaker and rate limiter of one connector endpoint, from its configuration (requests/s → spacing). */
+export function endpointGuardFor(cfg: { id: string; breaker: z.infer<typeof breaker>; rateLimit: z.infer<typeof rateLimit> }) {
+  return createEndpointGuard({
+    name: cfg.id,
+    breaker: cfg.breaker,
+    rateLimit: { maxConcurrent: cfg.rateLimit.maxConcurrent, minTimeMs: Math.ceil(1000 / cfg.rateLimit.perSecond) },
+  });
+}
 
 export const wmsConfig = z.strictObject({
   id: id.default('wms-central'),

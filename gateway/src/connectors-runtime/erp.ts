@@ -1,4 +1,4 @@
-import { createEndpointGuard, createErpClient, createErpMapper, movementSchema, type RejectedRecord } from '@cradle/connectors';
+import { createErpClient, createErpMapper, movementSchema, type RejectedRecord } from '@cradle/connectors';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../platform/db';
@@ -8,7 +8,7 @@ import { code } from '../platform/http/schemas';
 import { defineJob, type JobDefinition, type JobRunner } from '../platform/jobs';
 import type { StockService } from '../stock/service';
 import { gtinField } from '../stock/schemas';
-import { type ErpConfig, secretValue } from './config';
+import { endpointGuardFor, type ErpConfig, secretValue } from './config';
 import type { ConnectorState } from './state';
 import { applyMovements, defineSyncJob, pullFeed } from './sync';
 
@@ -20,11 +20,7 @@ import { applyMovements, defineSyncJob, pullFeed } from './sync';
 export function createErpConnector(deps: { cfg: ErpConfig; db: Db; stock: StockService; state: ConnectorState; jobs: JobRunner; env: NodeJS.ProcessEnv }) {
   const { cfg, db, stock, state } = deps;
   const id = cfg.id;
-  const guard = createEndpointGuard({
-    name: id,
-    breaker: cfg.breaker,
-    rateLimit: { maxConcurrent: cfg.rateLimit.maxConcurrent, minTimeMs: Math.ceil(1000 / cfg.rateLimit.perSecond) },
-  });
+  const guard = endpointGuardFor(cfg);
   const client = createErpClient({ wsdlUrl: cfg.wsdlUrl, endpoint: cfg.endpoint, username: cfg.username, password: secretValue(cfg.password, deps.env)!, guard, timeoutMs: cfg.breaker.timeoutMs });
   const mapper = createErpMapper(cfg.mapping, id);
   const plantOf = (site: string) => Object.entries(cfg.mapping.locations).find(([, c]) => c === site)?.[0];

@@ -1,9 +1,9 @@
-import { type BatchRecord, createEndpointGuard, createMesClient } from '@cradle/connectors';
+import { type BatchRecord, createMesClient } from '@cradle/connectors';
 import { sql } from 'kysely';
 import type { Db } from '../platform/db';
 import { HttpProblem } from '../platform/http/problem';
 import type { JobDefinition } from '../platform/jobs';
-import { type MesConfig, secretValue } from './config';
+import { endpointGuardFor, type MesConfig, secretValue } from './config';
 import type { ConnectorState } from './state';
 import { defineSyncJob, pullFeed } from './sync';
 
@@ -15,7 +15,7 @@ import { defineSyncJob, pullFeed } from './sync';
 export function createMesConnector(deps: { cfg: MesConfig; db: Db; state: ConnectorState; env: NodeJS.ProcessEnv }) {
   const { cfg, db, state } = deps;
   const id = cfg.id;
-  const guard = createEndpointGuard({ name: id, breaker: cfg.breaker, rateLimit: { maxConcurrent: cfg.rateLimit.maxConcurrent, minTimeMs: Math.ceil(1000 / cfg.rateLimit.perSecond) } });
+  const guard = endpointGuardFor(cfg);
   const client = createMesClient({ baseUrl: cfg.baseUrl, token: secretValue(cfg.token, deps.env), guard, timeoutMs: cfg.breaker.timeoutMs });
 
   const storeBatches = async (good: BatchRecord[]) => {

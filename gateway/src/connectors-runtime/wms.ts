@@ -1,4 +1,4 @@
-import { createEndpointGuard, createWmsClient, wmsFieldPath, type DispatchConfirmation, movementSchema, parseWmsWebhook, type RejectedRecord, type StockRow } from '@cradle/connectors';
+import { createWmsClient, wmsFieldPath, type DispatchConfirmation, movementSchema, parseWmsWebhook, type RejectedRecord, type StockRow } from '@cradle/connectors';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../platform/db';
@@ -8,7 +8,7 @@ import { code } from '../platform/http/schemas';
 import { defineJob, type JobDefinition, type JobRunner } from '../platform/jobs';
 import type { ExternalMovement, ExternalSnapshot, StockService } from '../stock/service';
 import { batchField, gtinField } from '../stock/schemas';
-import { secretValue, type WmsConfig } from './config';
+import { endpointGuardFor, secretValue, type WmsConfig } from './config';
 import type { ConnectorState } from './state';
 import { applyMovements, defineSyncJob, pullFeed } from './sync';
 
@@ -22,11 +22,7 @@ const wmsPath = (prefix: string, indices?: number[]) => (i: number, field: strin
 export function createWmsConnector(deps: { cfg: WmsConfig; db: Db; stock: StockService; state: ConnectorState; jobs: JobRunner; env: NodeJS.ProcessEnv }) {
   const { cfg, db, stock, state } = deps;
   const id = cfg.id;
-  const guard = createEndpointGuard({
-    name: id,
-    breaker: cfg.breaker,
-    rateLimit: { maxConcurrent: cfg.rateLimit.maxConcurrent, minTimeMs: Math.ceil(1000 / cfg.rateLimit.perSecond) },
-  });
+  const guard = endpointGuardFor(cfg);
   const client = createWmsClient({ baseUrl: cfg.baseUrl, token: secretValue(cfg.token, deps.env), guard, timeoutMs: cfg.breaker.timeoutMs });
 
   /** A confirmed dispatch puts the goods in transit to the destination (the WMS's own PICK movements take them out of the site). */
