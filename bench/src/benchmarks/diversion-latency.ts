@@ -16,6 +16,7 @@ import { below, observed, percentile } from '../harness/compare';
 import { benchSchemaName, choosePostgres, dropSchema } from '../harness/postgres';
 import { runStandalone } from '../harness/report';
 import type { BenchResult } from '../types';
+import { findDiversionStores } from '../../../gateway/src/trace/diversion-fixtures';
 import { bulkLoadCodes, startTraceGateway, type TraceGateway } from './trace-shared';
 
 const SCANS = Number(process.env.BENCH_DIVERSION_SCANS ?? 50);
@@ -87,21 +88,7 @@ export default async function run(): Promise<BenchResult[]> {
   try {
     const gtin = (await gw.pool.query<{ gtin: string }>(`select gtin from skus where category = 'formula' order by gtin limit 1`)).rows[0]!.gtin;
     // Dealer A: a first-tier dealer with a store inside its authorised region and a store in another dealer's region.
-    const stores = await gw.pool.query<{ dealer_id: string; store_id: string; store_code: string; inside: boolean }>(`
-      with recursive lin(store_id, code) as (
-        select id, region_code from parties where kind = 'store' and gln is not null
-        union all select l.store_id, r.parent_code from lin l join regions r on r.code = l.code where r.parent_code is not null),
-      covered as (select distinct a.dealer_id, l.store_id from lin l join region_authorisations a on a.region_code = l.code and a.valid_to is null
-        join parties d on d.id = a.dealer_id and d.kind = 'dealer' and d.tier = 1)
-      select d.id as dealer_id, s.id as store_id, s.code as store_code,
-        exists (select 1 from covered c where c.dealer_id = d.id and c.store_id = s.id) as inside
-      from parties d cross join parties s
-      where d.kind = 'dealer' and d.tier = 1 and s.kind = 'store' and s.gln is not null and exists (select 1 from covered c where c.store_id = s.id)
-      order by d.code, s.code`);
-    const dealerA = [...new Set(stores.rows.map((r) => r.dealer_id))].find((d) => stores.rows.some((r) => r.dealer_id === d && r.inside) && stores.rows.some((r) => r.dealer_id === d && !r.inside));
-    if (!dealerA) throw new Error('demo network: no first-tier dealer with stores inside and outside its region');
-    const inside = stores.rows.find((r) => r.dealer_id === dealerA && r.inside)!;
-    const outside = stores.rows.find((r) => r.dealer_id === dealerA && !r.inside)!;
+    const { dealerId: dealerA, inside, outside } = await findDiversionStores(async (text) => (await gw.pool.query(text)).rows);
     const order = 'ORD-BENCH-DIV';
     await gw.pool.query(`insert into dispatch_bindings (order_id, destination_id, created_by) values ($1, $2, 'bench')`, [order, dealerA]);
 
@@ -116,13 +103,13 @@ export default async function run(): Promise<BenchResult[]> {
       await gw.pool.query('update codes set batch_code = $1 where gtin = $2 and serial = $3', [batch, gtin, all[i]]);
       diverted.push({ batch, serial: all[i]! });
     }
-    const bgDevice = await device(gw, inside.store_id, 'IN');
-    const divDevice = await device(gw, outside.store_id, 'OUT');
+    const bgDevice = await device(gw, inside.id, 'IN');
+    const divDevice = await device(gw, outside.id, 'OUT');
     const ingestedBg = async () => Number((await gw.pool.query<{ n: string }>('select received as n from device_streams where device_code = $1', [bgDevice])).rows[0]?.n ?? 0);
 
     // Background: paced publishing at BG_RATE, never more than WINDOW ahead of the ingest.
     bgClient = await mqtt.connectAsync(MQTT_URL, { clientId: `bench-bg-${crypto.randomBytes(4).toString('hex')}`, protocolVersion: 5 });
-    const bgTopic = `cradle/v1/${inside.store_code}/${bgDevice}/scan`;
+    const bgTopic = `cradle/v1/${inside.code}/${bgDevice}/scan`;
     let sent = 0;
     let acked = 0;
     let ingestedSeen = 0;
@@ -139,7 +126,7 @@ export default async function run(): Promise<BenchResult[]> {
         const n = Math.min(due - sent, room);
         for (let i = 0; i < n; i++) {
           sent += 1;
-          void bgClient!.publishAsync(bgTopic, scanMessage(inside.store_code, bgDevice, sent, gtin, 'BENCHBG', bgSerials[(sent - 1) % bgSerials.length]!), { qos: 1 }).then(() => void (acked += 1));
+          void bgClient!.publishAsync(bgTopic, scanMessage(inside.code, bgDevice, sent, gtin, 'BENCHBG', bgSerials[(sent - 1) % bgSerials.length]!), { qos: 1 }).then(() => void (acked += 1));
         }
         await sleep(5);
       }
@@ -156,7 +143,7 @@ export default async function run(): Promise<BenchResult[]> {
       const d = diverted[i]!;
       const epc = `urn:epc:id:sgtin:${gtin.slice(1, 8)}.${gtin[0]}${gtin.slice(8, 13)}.${d.serial}`;
       const t0 = performance.now();
-      await client.publishAsync(`cradle/v1/${outside.store_code}/${divDevice}/scan`, scanMessage(outside.store_code, divDevice, i + 1, gtin, d.batch, d.serial), { qos: 1 });
+      await client.publishAsync(`cradle/v1/${outside.code}/${divDevice}/scan`, scanMessage(outside.code, divDevice, i + 1, gtin, d.batch, d.serial), { qos: 1 });
       const [ingested, alerted] = await Promise.all([
         firstTrue(async () => {
           const r = await gw.call('GET', `/epcis/events?MATCH_epc=${encodeURIComponent(epc)}&EQ_bizStep=receiving`);

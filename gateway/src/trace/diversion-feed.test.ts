@@ -8,6 +8,7 @@ import { issueCodes } from '../codes/issue';
 import { linkScan, orderScan, registerTestDevice, ssccScan, type TestDevice } from '../ingest/testing';
 import { TEST_MQTT_URL, TEST_REDIS_URL } from '../platform/testing/databases';
 import { startTestGateway, type TestGateway } from '../testing/gateway';
+import { type DiversionStoreRow, findDiversionStores } from './diversion-fixtures';
 import { bindDispatchOrder } from './dispatch';
 
 const SETUPS = [
@@ -53,24 +54,10 @@ describe.each(SETUPS)('diversion feed from the trace core on $driver with $broke
     hq = await gw.login('hq-admin');
     gtin = (await db().selectFrom('skus').select('gtin').where('category', '=', 'formula').orderBy('gtin').executeTakeFirstOrThrow()).gtin;
     // Dealer A: a first-tier dealer with a store inside its authorised region, and a store in another dealer's region.
-    const stores = await sql<{ dealer_id: string; store_id: string; store_code: string; inside: boolean }>`
-      with recursive lin(store_id, code) as (
-        select id, region_code from parties where kind = 'store' and gln is not null
-        union all select l.store_id, r.parent_code from lin l join regions r on r.code = l.code where r.parent_code is not null),
-      covered as (select distinct a.dealer_id, l.store_id from lin l join region_authorisations a on a.region_code = l.code and a.valid_to is null
-        join parties d on d.id = a.dealer_id and d.kind = 'dealer' and d.tier = 1)
-      select d.id as dealer_id, s.id as store_id, s.code as store_code,
-        exists (select 1 from covered c where c.dealer_id = d.id and c.store_id = s.id) as inside
-      from parties d cross join parties s
-      where d.kind = 'dealer' and d.tier = 1 and s.kind = 'store' and s.gln is not null
-        and exists (select 1 from covered c where c.store_id = s.id)
-      order by d.code, s.code`.execute(db());
-    const dealers = [...new Set(stores.rows.map((r) => r.dealer_id))];
-    dealerA = dealers.find((d) => stores.rows.some((r) => r.dealer_id === d && r.inside) && stores.rows.some((r) => r.dealer_id === d && !r.inside))!;
-    const inside = stores.rows.find((r) => r.dealer_id === dealerA && r.inside)!;
-    const outside = stores.rows.find((r) => r.dealer_id === dealerA && !r.inside)!;
-    storeInside = { id: inside.store_id, code: inside.store_code };
-    storeOutside = { id: outside.store_id, code: outside.store_code };
+    const stores = await findDiversionStores(async (text) => (await sql.raw<DiversionStoreRow>(text).execute(db())).rows);
+    dealerA = stores.dealerId;
+    storeInside = stores.inside;
+    storeOutside = stores.outside;
 
     // Three cans packed into a case at the factory, the case shipped to dealer A on a bound order: all over MQTT.
     const items = await issueCodes(db(), { idempotencyKey: `df-${batch}-items`, kind: 'item', gtin, batchCode: batch, quantity: 3, requestedBy: 'test' });
