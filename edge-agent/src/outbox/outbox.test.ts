@@ -68,19 +68,50 @@ describe('durable outbox', () => {
     b.close();
   });
 
-  it('publishes nothing of a batched group before its group commit', () => {
+  const durable = (box: Outbox) => new Promise<number>((resolve) => box.once('durable', resolve));
+
+  it('publishes nothing of a batched group before its group commit, whose fsync runs off the event loop', async () => {
     const box = open(tmp(), { fsync: { mode: 'batched', intervalMs: 60_000, maxRecords: 4 } });
     put(box, 'a');
     put(box, 'b');
     expect(box.read(1)).toBeUndefined();
     put(box, 'c');
-    put(box, 'd');
+    const committed = durable(box);
+    put(box, 'd'); // the 4th record starts the group commit; it is durable only when its fsync has returned
+    expect(box.durableSeq).toBe(0);
+    expect(box.read(1)).toBeUndefined();
+    expect(await committed).toBe(4);
     expect(box.durableSeq).toBe(4);
     expect(box.read(1)).toBeDefined();
     box.close();
   });
 
-  it('commits a batched group early only when asked and at least the asked number of records wait', () => {
+  it('keeps records appended during a running fsync out of its group, and commits them in the next one', async () => {
+    const box = open(tmp(), { fsync: { mode: 'batched', intervalMs: 60_000, maxRecords: 4 } });
+    const seen: number[] = [];
+    box.on('durable', (s) => seen.push(s));
+    for (let i = 0; i < 4; i++) put(box, `r${i}`); // group 1 (1..4) is syncing
+    for (let i = 4; i < 8; i++) put(box, `r${i}`); // 5..8 reach maxRecords while 1..4 sync: queued
+    expect(box.durableSeq).toBe(0);
+    while (box.durableSeq < 8) await durable(box);
+    expect(seen).toEqual([4, 8]);
+    for (let s = 1; s <= 8; s++) expect(JSON.parse(box.read(s)!.payload)).toEqual({ seq: s, text: `r${s - 1}` });
+    box.close();
+  });
+
+  it('loses nothing when closed while a group fsync is still running', () => {
+    const dir = tmp();
+    const box = open(dir, { fsync: { mode: 'batched', intervalMs: 60_000, maxRecords: 4 } });
+    for (let i = 0; i < 10; i++) put(box, `r${i}`); // 1..4 syncing, 5..10 waiting
+    expect(box.durableSeq).toBe(0);
+    box.close(); // synchronous: writes and syncs all ten before it returns
+    const again = open(dir);
+    expect(again.depth).toBe(10);
+    for (let s = 1; s <= 10; s++) expect(JSON.parse(again.read(s)!.payload).text).toBe(`r${s - 1}`);
+    again.close();
+  });
+
+  it('commits a batched group early only when asked and at least the asked number of records wait', async () => {
     const box = open(tmp(), { fsync: { mode: 'batched', intervalMs: 60_000, maxRecords: 256 } });
     for (let i = 0; i < 3; i++) put(box, `r${i}`);
     expect(box.commitIfWaiting(4)).toBe(false);
@@ -88,8 +119,9 @@ describe('durable outbox', () => {
     expect(box.read(1)).toBeUndefined();
     put(box, 'r3');
     expect(box.pendingCommit).toBe(4);
+    const committed = durable(box);
     expect(box.commitIfWaiting(4)).toBe(true);
-    expect(box.durableSeq).toBe(4);
+    expect(await committed).toBe(4);
     expect(box.read(4)).toBeDefined();
     box.close();
   });

@@ -11,6 +11,10 @@
  * - seq is allocated here, contiguous from 1 per device, and survives restarts (recovered from the last record or,
  *   when every segment was deleted, from the cursor file, which is fsynced before any segment is deleted).
  * - A record is handed to the publisher only once it is durable (durableSeq), i.e. after its fsync.
+ * - Batched group commits fsync off the event loop (libuv's pool): appends, PUBACKs and publishes go on while a
+ *   group is synced; durableSeq moves only in the fsync's callback, to the last seq written before it started.
+ *   At most one asynchronous fsync is in flight; commit(), rotation and close() sync synchronously, which covers
+ *   any in-flight one (an fsync on the same file covers every write before it).
  * - doneSeq (acked or dropped) only moves forward, over a contiguous prefix: an out-of-order PUBACK waits.
  * - drop-oldest drops whole segments; the gateway sees the gap in seq, and the drop counter says how many.
  */
@@ -67,6 +71,10 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   private cursorTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private unwritten: Buffer[] = [];
+  /** An asynchronous group fsync is running. */
+  private syncing = false;
+  /** Another group commit was asked for while one was running. */
+  private syncAgain = false;
   readonly droppedTotal: Record<DropReason, number> = { rejected_new: 0, dropped_oldest: 0 };
 
   private constructor(private readonly opts: OutboxOptions) {
@@ -130,8 +138,8 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     this.recent.set(seq, record);
     if (this.recent.size > RECENT) this.recent.delete(seq - RECENT);
     if (this.opts.fsync.mode === 'always') this.commit();
-    else if (this.lastSeq - this.durable >= this.opts.fsync.maxRecords) this.commit();
-    else this.fsyncTimer ??= setTimeout(() => this.commit(), this.opts.fsync.intervalMs);
+    else if (this.lastSeq - this.durable >= this.opts.fsync.maxRecords) this.groupCommit();
+    else this.fsyncTimer ??= setTimeout(() => this.groupCommit(), this.opts.fsync.intervalMs);
     return { ok: true, seq };
   }
 
@@ -184,16 +192,17 @@ export class Outbox extends EventEmitter<OutboxEvents> {
    * Early group commit, for a consumer that has run out of durable records (the publisher, with its in-flight
    * window open): commits now when at least `minRecords` are waiting, rather than leaving the link idle until the
    * timer. Durability is unchanged (nothing is published before its fsync); under load a group is then at least
-   * `minRecords` long, so fsyncs stay bounded by rate / minRecords. Returns whether it committed.
+   * `minRecords` long, so fsyncs stay bounded by rate / minRecords. The commit is asynchronous: 'durable' follows
+   * when its fsync is done. Returns whether a commit was started (or queued behind the running one).
    */
   commitIfWaiting(minRecords: number): boolean {
     if (this.closed || this.opts.fsync.mode !== 'batched') return false;
     if (this.lastSeq - this.durable < Math.max(1, Math.min(minRecords, this.opts.fsync.maxRecords))) return false;
-    this.commit();
+    this.groupCommit();
     return true;
   }
 
-  /** Group commit: fsync the active segment; everything written so far becomes durable. */
+  /** Synchronous commit: fsync the active segment now; everything written so far is durable on return. */
   commit(): void {
     if (this.fsyncTimer) clearTimeout(this.fsyncTimer);
     this.fsyncTimer = undefined;
@@ -203,8 +212,51 @@ export class Outbox extends EventEmitter<OutboxEvents> {
       this.writeUnwritten(seg);
       fs.fdatasyncSync(seg.fd);
     }
-    this.durable = this.lastSeq;
-    this.emit('durable', this.durable);
+    this.markDurable(this.lastSeq);
+  }
+
+  /**
+   * Asynchronous group commit (batched mode): the group is written now and fsynced on libuv's pool, so the event
+   * loop keeps taking reads and PUBACKs and the next group gathers while this one syncs; 'durable' follows the
+   * fsync. A commit asked for while one runs starts when it ends, with everything appended meanwhile.
+   */
+  private groupCommit(): void {
+    if (this.fsyncTimer) clearTimeout(this.fsyncTimer);
+    this.fsyncTimer = undefined;
+    if (this.closed || this.durable === this.lastSeq) return;
+    if (this.syncing) {
+      this.syncAgain = true;
+      return;
+    }
+    const seg = this.active();
+    if (!seg) return this.markDurable(this.lastSeq);
+    this.writeUnwritten(seg);
+    const target = this.lastSeq;
+    this.syncing = true;
+    fs.fdatasync(seg.fd, (err) => {
+      this.syncing = false;
+      if (this.closed) return;
+      if (err && target > this.durable) {
+        // The file under this fsync can only have been closed after a synchronous sync covered it (rotation,
+        // drop-oldest), so target <= durable there; any other failure is retried synchronously, and a failure of
+        // that one throws, as a synchronous commit would.
+        this.commit();
+        return;
+      }
+      this.markDurable(target);
+      if (this.syncAgain || this.lastSeq - this.durable >= (this.opts.fsync as { maxRecords: number }).maxRecords) {
+        this.syncAgain = false;
+        this.groupCommit();
+      } else if (this.lastSeq > this.durable) {
+        this.fsyncTimer ??= setTimeout(() => this.groupCommit(), (this.opts.fsync as { intervalMs: number }).intervalMs);
+      }
+    });
+  }
+
+  private markDurable(seq: number): void {
+    if (seq <= this.durable) return;
+    this.durable = seq;
+    this.emit('durable', seq);
   }
 
   /** Commits pending writes, persists the cursor and closes the files. */
@@ -248,8 +300,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     if (prev && this.durable < this.lastSeq) {
       this.writeUnwritten(prev);
       fs.fdatasyncSync(prev.fd);
-      this.durable = this.lastSeq;
-      this.emit('durable', this.durable);
+      this.markDurable(this.lastSeq);
     }
     const p = path.join(this.opts.dir, `${String(firstSeq).padStart(16, '0')}.seg`);
     const seg: Segment = { firstSeq, path: p, fd: fs.openSync(p, 'a+'), offsets: [], bytes: 0 };

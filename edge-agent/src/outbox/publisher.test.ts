@@ -22,7 +22,7 @@ describe('outbox publisher with batched fsync', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-publisher-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('commits a waiting in-flight window early when it has nothing durable left to send, and never publishes before the fsync', () => {
+  it('commits a waiting in-flight window early when it has nothing durable left to send, and never publishes before the fsync', async () => {
     // A timer that never fires within the test: only maxRecords or the publisher's early commit can make records durable.
     const box = Outbox.open({ dir, fsync: { mode: 'batched', intervalMs: 1000, maxRecords: 1000 }, maxBytes: 10_000_000, overflow: 'reject-new' });
     const client = new FakeClient(() => box);
@@ -38,8 +38,10 @@ describe('outbox publisher with batched fsync', () => {
     for (let i = 0; i < 6; i++) put(); // 9..14 wait for their group commit
     for (const p of client.published.splice(0, 4)) p.ack(); // acks pump: 5..8 go out (durable), then it runs dry
     expect(client.published.map((p) => p.seq)).toEqual([5, 6, 7, 8]);
+    const committed = new Promise((resolve) => box.once('durable', resolve));
     for (const p of client.published.splice(0, 1)) p.ack(); // window has room, nothing durable left, 6 >= 4 waiting
-    expect(box.durableSeq).toBe(14);
+    expect(client.published.map((p) => p.seq)).toEqual([6, 7, 8]); // the early commit's fsync is still running
+    expect(await committed).toBe(14);
     expect(client.published.map((p) => p.seq)).toEqual([6, 7, 8, 9]);
     for (const p of client.published) expect(p.durableAtPublish).toBeGreaterThanOrEqual(p.seq);
     publisher.stop();
