@@ -56,6 +56,12 @@ export interface LineAllocation {
 
 const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
+/** The first expiry day a line may take (today + the level's minimum days left for the category), or null: any. */
+export function notExpiringBefore(minDaysLeft: ReadonlyMap<string, number>, category: string, today: string): string | null {
+  const days = minDaysLeft.get(category) ?? 0;
+  return days > 0 ? addDays(today, days) : null;
+}
+
 /**
  * Reserves what the lines still need (first-expiry-first-out, never a batch closer to expiry than the buyer's level
  * accepts for the category) and records the allocations, in the caller's transaction.
@@ -65,19 +71,16 @@ export async function allocateLines(
   deps: { stock: StockService },
   order: { id: string; locations: string[]; minDaysLeft: ReadonlyMap<string, number>; today: string; at: Date },
   lines: readonly LineToAllocate[],
-  opts: { record?: boolean } = {},
 ): Promise<LineAllocation[]> {
   const todo = lines.filter((l) => l.want > 0);
   if (todo.length === 0 || order.locations.length === 0) return lines.map((l) => ({ lineNo: l.lineNo, reserved: 0, picks: [] }));
   const requests = [];
   for (const l of todo) {
-    const days = order.minDaysLeft.get(l.category) ?? 0;
-    requests.push({ key: `order:${order.id}:${l.lineNo}:${l.allocatedSoFar}`, skuId: l.skuId, quantity: l.want, locationIds: order.locations, notExpiringBefore: days > 0 ? addDays(order.today, days) : null });
+    requests.push({ key: `order:${order.id}:${l.lineNo}:${l.allocatedSoFar}`, skuId: l.skuId, quantity: l.want, locationIds: order.locations, notExpiringBefore: notExpiringBefore(order.minDaysLeft, l.category, order.today) });
   }
   const results = await deps.stock.reserveFirstExpiryFirst(trx, requests, { reference: `order:${order.id}`, at: order.at });
   const out = todo.map((l, i) => ({ lineNo: l.lineNo, reserved: results[i]!.reserved, picks: results[i]!.picks }));
-  // record: false leaves the order_allocations rows to the caller (placing writes them with the order in one statement).
   const rows = out.flatMap((a) => a.picks.map((p) => ({ order_id: order.id, line_no: a.lineNo, sku_id: todo.find((l) => l.lineNo === a.lineNo)!.skuId, location_id: p.locationId, batch: p.batch, expiry_date: p.expiryDate, quantity: p.quantity, reservation_key: p.movementKey })));
-  if (rows.length > 0 && opts.record !== false) await trx.insertInto('order_allocations').values(rows).execute();
+  if (rows.length > 0) await trx.insertInto('order_allocations').values(rows).execute();
   return out;
 }

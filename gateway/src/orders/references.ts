@@ -82,9 +82,16 @@ function partyOf(r: PartyRow): OrderParty {
 
 const asDay = (v: unknown): string => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
 
+/** What order_place (migration 006, `order_buyer_snapshot`) compares with the buyer's row when it places the order. */
+export const buyerSnapshot = (p: OrderParty) => ({
+  kind: p.kind, tier: p.tier, parent_id: p.parentId, region_code: p.regionCode, status: p.status, lat: p.lat, lng: p.lng, credit_limit_cny: p.creditLimitAttribute,
+});
+
 /**
  * Master data and rules that ordering reads on every order, held briefly (prices and rules for 5 s, the catalogue
- * until a miss, warehouses for a minute). Parties are read per order: a suspension must bite at once.
+ * until a miss, warehouses for a minute). Placing holds buyers for 10 s (`buyer`): order_place checks the held buyer
+ * against its row in the placing transaction, so a suspension or a move still bites at once; elsewhere parties are
+ * read per call.
  */
 export function createOrderReferences(deps: { db: Db; pricing: PricingService }) {
   const { db, pricing } = deps;
@@ -107,6 +114,11 @@ export function createOrderReferences(deps: { db: Db; pricing: PricingService })
     ),
   );
   const priceBooks = new Map<string, { at: number; value: ReturnType<PricingService['priceBook']> }>();
+  const buyers = new Map<string, { at: number; value: Promise<OrderParty | undefined> }>();
+  async function party(id: string): Promise<OrderParty | undefined> {
+    const r = await db.selectFrom('parties').select(['id', 'code', 'name', 'kind', 'tier', 'parent_id', 'region_code', 'status', 'lat', 'lng', 'attributes']).where('id', '=', id).executeTakeFirst();
+    return r ? partyOf(r) : undefined;
+  }
 
   return {
     async skuByGtin(gtin: string): Promise<OrderSku | undefined> {
@@ -122,9 +134,16 @@ export function createOrderReferences(deps: { db: Db; pricing: PricingService })
     },
     /** The catalogue by SKU id, to read inside a transaction without touching the pool. */
     catalogue: async (): Promise<ReadonlyMap<string, OrderSku>> => (await skus.get()).byId,
-    async party(id: string): Promise<OrderParty | undefined> {
-      const r = await db.selectFrom('parties').select(['id', 'code', 'name', 'kind', 'tier', 'parent_id', 'region_code', 'status', 'lat', 'lng', 'attributes']).where('id', '=', id).executeTakeFirst();
-      return r ? partyOf(r) : undefined;
+    party,
+    /** A buyer as read at most 10 s ago (`fresh`: read now); only for placing, which checks it again in its transaction. */
+    buyer(id: string, fresh = false): Promise<OrderParty | undefined> {
+      const hit = buyers.get(id);
+      if (!fresh && hit && Date.now() - hit.at < 10_000) return hit.value;
+      const value = party(id);
+      if (buyers.size > 10_000) buyers.clear();
+      buyers.set(id, { at: Date.now(), value });
+      value.catch(() => buyers.delete(id));
+      return value;
     },
     /**
      * Placing's first read, one round trip: the buyer (read per order, like `party`) and the order it already placed
@@ -165,6 +184,7 @@ export function createOrderReferences(deps: { db: Db; pricing: PricingService })
       expiryRules.clear();
       promotions.clear();
       priceBooks.clear();
+      buyers.clear();
     },
   };
 }

@@ -6,10 +6,10 @@ import type { Database, Db } from '../platform/db';
 import type { OrdersTable } from '../platform/db/schema';
 import type { Logger } from '../platform/logging';
 import type { StockService } from '../stock/service';
-import { allocateLines, allocationContext, type LineAllocation } from './allocate';
+import { allocateLines, allocationContext, type LineAllocation, notExpiringBefore } from './allocate';
 import { addOpenOrders, creditFigures, lockCreditAccount, type Receivables } from './credit';
 import { type Actor, badTransition, canMove, EXPOSED_STATES, type HoldReason, invalidOrder, OrderError, type OrderPriceLevel, type OrderState, round2, SYSTEM } from './model';
-import type { OrderParty, OrderReferences, OrderSku, Promotion } from './references';
+import { buyerSnapshot, type OrderParty, type OrderReferences, type OrderSku, type Promotion } from './references';
 import type { NotifiableEvent, OrderNotifier } from './webhooks';
 
 export interface PlaceOrderInput {
@@ -73,21 +73,31 @@ export const chinaDay = (at: Date) => new Date(at.getTime() + 8 * 3600_000).toIS
 
 /**
  * Runs a transaction again when PostgreSQL broke a deadlock by failing it (40P01): reservations that must reach for
- * more batches after their first locks can meet another order's locks out of order. `reset` undoes in-memory effects.
+ * more batches after their first locks can meet another order's locks out of order.
  */
-async function retryOnDeadlock<T>(run: () => Promise<T>, reset: () => void): Promise<T> {
+async function retryOnDeadlock<T>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
     } catch (err) {
       if ((err as { code?: unknown }).code !== '40P01' || attempt >= 3) throw err;
-      reset();
     }
   }
 }
 
-/** Thrown inside the placing transaction when a racing request with the same key placed the order first. */
-class KeyRaced extends Error {}
+/** What order_place answers: the order under the key already (nothing written), or the order it placed. */
+type Placed =
+  | { existing: { id: string; request_hash: string } }
+  | { stale_buyer: true }
+  | {
+      number: number;
+      state: OrderState;
+      hold_reasons: HoldReason[];
+      hold_detail: Record<string, unknown> | null;
+      /** Units reserved per line number. */
+      allocated: Record<number, number>;
+      events: Array<{ id: number; from_state: OrderState | null; to_state: OrderState }>;
+    };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -146,8 +156,7 @@ export function createOrderService(deps: OrderServiceDeps) {
     ctx: Context,
     at: Date,
     events: PendingEvent[],
-    deferWrites = false,
-  ): Promise<{ state: OrderState; holdReasons: HoldReason[]; holdDetail: Record<string, unknown> | null; allocated: Map<number, number>; picks: LineAllocation[] }> {
+  ): Promise<{ state: OrderState; holdReasons: HoldReason[]; holdDetail: Record<string, unknown> | null }> {
     const region = ctx.region as DeliveryCheck;
     const credit = await creditOf(trx, o.buyer, ctx.erpUnpaid, o.total);
     const holdReasons: HoldReason[] = [];
@@ -163,13 +172,12 @@ export function createOrderService(deps: OrderServiceDeps) {
     }
     if (holdReasons.length > 0) {
       events.push({ from: 'submitted', to: 'held', actor: SYSTEM.name, reason: `held: ${holdReasons.join(', ')}`, detail });
-      return { state: 'held', holdReasons, holdDetail: detail, allocated: new Map(), picks: [] };
+      return { state: 'held', holdReasons, holdDetail: detail };
     }
     events.push({ from: 'submitted', to: 'approved', actor: SYSTEM.name, reason: 'within credit and the authorised region', detail: { credit: { exposure: credit.exposure, credit_limit: credit.credit_limit } } });
-    // Deferred (placing): the caller's one closing statement raises open_orders and records lines and allocations.
-    if (!deferWrites) await addOpenOrders(trx, o.buyer.id, o.total);
-    const allocated = await allocateInTrx(trx, o.id, ctx, lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, want: l.quantity + l.free, allocatedSoFar: 0 })), at, events, 'approved', deferWrites);
-    return { state: allocated.any ? 'allocated' : 'approved', holdReasons: [], holdDetail: null, allocated: allocated.byLine, picks: allocated.result };
+    await addOpenOrders(trx, o.buyer.id, o.total);
+    const allocated = await allocateInTrx(trx, o.id, ctx, lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, want: l.quantity + l.free, allocatedSoFar: 0 })), at, events, 'approved');
+    return { state: allocated.any ? 'allocated' : 'approved', holdReasons: [], holdDetail: null };
   }
 
   async function allocateInTrx(
@@ -180,13 +188,12 @@ export function createOrderService(deps: OrderServiceDeps) {
     at: Date,
     events: PendingEvent[],
     from: OrderState,
-    deferWrites = false,
   ): Promise<{ any: boolean; byLine: Map<number, number>; backOrdered: number; result: LineAllocation[] }> {
     const o = { id: orderId };
-    const result = await allocateLines(trx, { stock }, { id: o.id, locations: ctx.locations, minDaysLeft: ctx.minDaysLeft, today: chinaDay(at), at }, lines.map((l) => ({ lineNo: l.lineNo, skuId: l.sku.id, category: l.sku.category, want: l.want, allocatedSoFar: l.allocatedSoFar })), { record: !deferWrites });
+    const result = await allocateLines(trx, { stock }, { id: o.id, locations: ctx.locations, minDaysLeft: ctx.minDaysLeft, today: chinaDay(at), at }, lines.map((l) => ({ lineNo: l.lineNo, skuId: l.sku.id, category: l.sku.category, want: l.want, allocatedSoFar: l.allocatedSoFar })));
     const byLine = new Map(result.map((r) => [r.lineNo, r.reserved]));
     const changed = result.filter((r) => r.reserved > 0);
-    if (changed.length > 0 && !deferWrites) {
+    if (changed.length > 0) {
       await sql`
         update order_lines l set allocated = l.allocated + v.n
         from unnest(${changed.map((r) => r.lineNo)}::int[], ${changed.map((r) => r.reserved)}::int[]) as v(line_no, n)
@@ -207,11 +214,7 @@ export function createOrderService(deps: OrderServiceDeps) {
   }
 
   /** Validates the buyer and lines, prices them (frozen on the order) and applies promotions; throws on bad input. */
-  async function prepare(input: PlaceOrderInput, actor: Actor, at: Date, read?: OrderParty) {
-    if (actor.role !== 'hq' && input.buyerId !== actor.partyId) {
-      throw new OrderError('ORDER_FORBIDDEN', 'you may only place orders for your own account', 'body.buyer_id');
-    }
-    const buyer = read ?? (await refs.party(input.buyerId));
+  async function prepare(input: PlaceOrderInput, actor: Actor, at: Date, buyer: OrderParty | undefined) {
     if (!buyer) throw invalidOrder('body.buyer_id', 'no dealer or store has this id');
     const level = priceLevelOf(buyer);
     if (!level) throw invalidOrder('body.buyer_id', 'must be a first-tier dealer, a second-tier distributor or a store with a supplier');
@@ -241,91 +244,89 @@ export function createOrderService(deps: OrderServiceDeps) {
   }
 
   /**
-   * Places an order: one transaction writes it, its priced lines and history, and (when submitted) checks credit and
-   * region and reserves stock. The idempotency key is the buyer's: the same key and body again answers the order
-   * placed the first time; the same key with another body is refused.
+   * Places an order: one statement (its own transaction) writes it, its priced lines and history, and (when submitted)
+   * checks credit and region and reserves stock. The idempotency key is the buyer's: the same key and body again
+   * answers the order placed the first time; the same key with another body is refused.
    */
   async function place(input: PlaceOrderInput, actor: Actor): Promise<{ order: OrderView; replayed: boolean }> {
+    if (actor.role !== 'hq' && input.buyerId !== actor.partyId) {
+      throw new OrderError('ORDER_FORBIDDEN', 'you may only place orders for your own account', 'body.buyer_id');
+    }
     const requestHash = hashOf({ b: input.buyerId, r: input.deliveryRegionCode, a: input.deliveryAddress, l: input.lines.map((l) => [l.gtin, l.quantity]), n: input.note ?? null, s: input.submit });
-    // One round trip reads the key's earlier order and the buyer (a malformed buyer id is left to prepare's checks).
-    const first = UUID.test(input.buyerId) ? await refs.partyAndKey(input.buyerId, input.idempotencyKey) : { party: undefined, existing: undefined };
-    if (first.existing) return replay(first.existing, requestHash, actor);
-    const at = clock();
-    const p = await prepare(input, actor, at, first.party);
+    // The buyer as held for placing (a malformed id is left to prepare's checks); order_place checks it again.
+    let buyer = UUID.test(input.buyerId) ? await refs.buyer(input.buyerId) : undefined;
+    for (let attempt = 1; ; attempt++) {
+      let p: Awaited<ReturnType<typeof prepare>>;
+      const at = clock();
+      try {
+        p = await prepare(input, actor, at, buyer);
+      } catch (err) {
+        if (!(err instanceof OrderError) || !UUID.test(input.buyerId)) throw err;
+        // Refused: a replayed key answers its order whatever its body is judged now, and a held buyer may be out of date.
+        const fresh = await refs.partyAndKey(input.buyerId, input.idempotencyKey);
+        if (fresh.existing) return replay(fresh.existing, requestHash, actor);
+        if (attempt > 1 || JSON.stringify(fresh.party) === JSON.stringify(buyer)) throw err;
+        buyer = await refs.buyer(input.buyerId, true);
+        continue;
+      }
+      const placed = await placeInDatabase(input, actor, p, requestHash, at);
+      if ('staleBuyer' in placed) {
+        if (attempt >= 3) throw new Error(`buyer ${input.buyerId} kept changing while its order was placed`);
+        buyer = await refs.buyer(input.buyerId, true);
+        continue;
+      }
+      return placed;
+    }
+  }
+
+  /** order_place (migration 006) for a validated, priced order: the order it placed, the earlier one under the key, or stale. */
+  async function placeInDatabase(input: PlaceOrderInput, actor: Actor, p: Awaited<ReturnType<typeof prepare>>, requestHash: string, at: Date): Promise<{ order: OrderView; replayed: boolean } | { staleBuyer: true }> {
     const id = crypto.randomUUID();
     const ctx = input.submit ? await contextFor(p.buyer, p.sellerId, p.level, input.deliveryRegionCode, at) : null;
-    const events: PendingEvent[] = [{ from: null, to: 'draft', actor: actor.name, reason: 'placed', detail: { priced_on: p.day, price_rules_from: p.rulesFrom } }];
-    // One transaction, few round trips: the credit account is locked (submitting), stock reserved, and then one
-    // statement writes the order with its final state, its lines, allocations, history and the buyer's exposure. The
-    // order row claims the idempotency key there: a racing request with the same key that committed first leaves
-    // nothing inserted, and the transaction (with its reservations) is rolled back before this one replays it.
-    const outcome = await retryOnDeadlock(async () => {
-      try {
-        return await db.transaction().execute(async (trx) => {
-          let state: OrderState = 'draft';
-          let holdReasons: HoldReason[] = [];
-          let holdDetail: Record<string, unknown> | null = null;
-          let allocated = new Map<number, number>();
-          let picks: LineAllocation[] = [];
-          if (ctx) {
-            events.push({ from: 'draft', to: 'submitted', actor: actor.name, reason: null, detail: null });
-            ({ state, holdReasons, holdDetail, allocated, picks } = await submitInTrx(trx, { id, buyer: p.buyer, sellerId: p.sellerId, level: p.level, total: p.total, deliveryRegionCode: input.deliveryRegionCode }, p.lines, ctx, at, events, true));
-          }
-          const exposed = EXPOSED_STATES.includes(state);
-          const skuOfLine = new Map(p.lines.map((l) => [l.lineNo, l.sku.id]));
-          const allocations = picks.flatMap((a) => a.picks.map((pk) => ({ lineNo: a.lineNo, skuId: skuOfLine.get(a.lineNo)!, ...pk })));
-          const written = await sql<{ number: string; event_ids: string[] | null }>`
-            with o as (
-              insert into orders (id, buyer_id, seller_id, price_level, price_region_code, priced_on, price_rules_from, idempotency_key, request_hash, state, hold_reasons, hold_detail,
-                delivery_region_code, delivery_address, total, exposure, note, created_by, created_at, updated_at)
-              values (${id}::uuid, ${p.buyer.id}::uuid, ${p.sellerId}::uuid, ${p.level}, ${p.buyer.regionCode}, ${p.day}::date, ${p.rulesFrom}::date, ${input.idempotencyKey}, ${requestHash}, ${state},
-                ${holdReasons}::text[], ${holdDetail ? JSON.stringify(holdDetail) : null}::jsonb, ${input.deliveryRegionCode}, ${input.deliveryAddress}, ${p.total}::numeric, ${exposed ? p.total : 0}::numeric,
-                ${input.note ?? null}, ${actor.name}, ${at}::timestamptz, ${at}::timestamptz)
-              on conflict (buyer_id, idempotency_key) do nothing
-              returning id, number),
-            l as (
-              insert into order_lines (order_id, line_no, sku_id, gtin, quantity, free_quantity, unit_price, line_total, promotion_code, allocated)
-              select o.id, v.* from o, unnest(${p.lines.map((l) => l.lineNo)}::int[], ${p.lines.map((l) => l.sku.id)}::uuid[], ${p.lines.map((l) => l.sku.gtin)}::text[], ${p.lines.map((l) => l.quantity)}::int[],
-                ${p.lines.map((l) => l.free)}::int[], ${p.lines.map((l) => l.unitPrice)}::numeric[], ${p.lines.map((l) => l.lineTotal)}::numeric[], ${p.lines.map((l) => l.promotion)}::text[],
-                ${p.lines.map((l) => allocated.get(l.lineNo) ?? 0)}::int[]) as v),
-            a as (
-              insert into order_allocations (order_id, line_no, sku_id, location_id, batch, expiry_date, quantity, reservation_key)
-              select o.id, v.* from o, unnest(${allocations.map((x) => x.lineNo)}::int[], ${allocations.map((x) => x.skuId)}::uuid[], ${allocations.map((x) => x.locationId)}::uuid[], ${allocations.map((x) => x.batch)}::text[],
-                ${allocations.map((x) => x.expiryDate)}::date[], ${allocations.map((x) => x.quantity)}::int[], ${allocations.map((x) => x.movementKey)}::text[]) as v),
-            c as (
-              update credit_accounts set open_orders = open_orders + ${p.total}::numeric
-              where party_id = ${p.buyer.id}::uuid and ${exposed} and exists (select 1 from o)),
-            e as (
-              insert into order_events (order_id, from_state, to_state, actor, at, reason, detail)
-              select o.id, v.f, v.t, v.a, ${at}::timestamptz, v.r, v.d from o,
-                unnest(${events.map((e) => e.from)}::text[], ${events.map((e) => e.to)}::text[], ${events.map((e) => e.actor)}::text[], ${events.map((e) => e.reason)}::text[],
-                  ${events.map((e) => (e.detail ? JSON.stringify(e.detail) : null))}::jsonb[]) with ordinality as v(f, t, a, r, d, i)
-              order by v.i
-              returning id)
-            select o.number::text as number, (select array_agg(id order by id)::text[] from e) as event_ids from o`.execute(trx);
-          const row = written.rows[0];
-          if (!row) throw new KeyRaced(); // rolls back this transaction's reservations
-          return { number: Number(row.number), state, holdReasons, holdDetail, allocated, eventIds: (row.event_ids ?? []).map(Number) };
-        });
-      } catch (err) {
-        if (err instanceof KeyRaced) return null;
-        throw err;
-      }
-    }, () => events.splice(1));
-    if (!outcome) {
-      const raced = await db.selectFrom('orders').select(['id', 'request_hash']).where('buyer_id', '=', input.buyerId).where('idempotency_key', '=', input.idempotencyKey).executeTakeFirstOrThrow();
-      return replay(raced, requestHash, actor);
+    const today = chinaDay(at);
+    // One statement, its own transaction (order_place, migration 006): the credit account is locked (submitting) and
+    // checked, stock reserved, and the order written with its final state, lines, allocations, history and the
+    // buyer's exposure; no lock is held while Node works. The order row claims the idempotency key: when a racing
+    // request with the same key committed first, order_place answers it (or fails with CRO01 and rolls back) and this
+    // request answers the earlier order.
+    const order = {
+      id, buyer_id: p.buyer.id, seller_id: p.sellerId, price_level: p.level, price_region_code: p.buyer.regionCode, priced_on: p.day, price_rules_from: p.rulesFrom,
+      idempotency_key: input.idempotencyKey, request_hash: requestHash, delivery_region_code: input.deliveryRegionCode, delivery_address: input.deliveryAddress,
+      total: p.total, note: input.note ?? null, actor: actor.name, at: at.toISOString(), placed_detail: { priced_on: p.day, price_rules_from: p.rulesFrom }, buyer: buyerSnapshot(p.buyer),
+    };
+    const lines = p.lines.map((l) => ({
+      line_no: l.lineNo, sku_id: l.sku.id, gtin: l.sku.gtin, quantity: l.quantity, free_quantity: l.free, unit_price: l.unitPrice, line_total: l.lineTotal, promotion_code: l.promotion,
+      not_expiring_before: ctx ? notExpiringBefore(ctx.minDaysLeft, l.sku.category, today) : null,
+    }));
+    const region = ctx?.region as DeliveryCheck | undefined;
+    const submission = ctx && {
+      credit_limit_attribute: p.buyer.creditLimitAttribute, erp_unpaid: ctx.erpUnpaid, locations: ctx.locations,
+      region_hold: region && !region.inside ? { delivery_region_code: input.deliveryRegionCode, authorised_region_codes: region.authorised, reason: region.reason } : null,
+    };
+    let outcome: Placed;
+    try {
+      outcome = await retryOnDeadlock(() =>
+        stock.reservingInDatabase(async () => {
+          const r = await sql<{ placed: Placed }>`select order_place(${JSON.stringify(order)}::jsonb, ${JSON.stringify(lines)}::jsonb, ${submission ? JSON.stringify(submission) : null}::jsonb) as placed`.execute(db);
+          return r.rows[0]!.placed;
+        }),
+      );
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'CRO01') throw err;
+      outcome = { existing: await db.selectFrom('orders').select(['id', 'request_hash']).where('buyer_id', '=', input.buyerId).where('idempotency_key', '=', input.idempotencyKey).executeTakeFirstOrThrow() };
     }
-    if (outcome.holdReasons.includes('region')) {
+    if ('existing' in outcome) return replay(outcome.existing, requestHash, actor);
+    if ('stale_buyer' in outcome) return { staleBuyer: true };
+    if (outcome.hold_reasons.includes('region')) {
       await interception.interceptIfOutside({ kind: 'order', reference: id, dealerId: p.buyer.id, deliveryRegionCode: input.deliveryRegionCode, at });
     }
-    afterCommit(notifiable(outcome.eventIds, events, { id, buyerId: p.buyer.id, sellerId: p.sellerId }));
+    afterCommit(outcome.events.map((e) => ({ id: e.id, orderId: id, buyerId: p.buyer.id, sellerId: p.sellerId, fromState: e.from_state, toState: e.to_state })));
     const view: OrderView = {
       id, number: outcome.number, state: outcome.state, buyer_id: p.buyer.id, buyer_code: p.buyer.code, seller_id: p.sellerId, price_level: p.level, price_region_code: p.buyer.regionCode,
       priced_on: p.day, price_rules_from: p.rulesFrom, currency: 'CNY', total: p.total, delivery_region_code: input.deliveryRegionCode, delivery_address: input.deliveryAddress,
-      hold_reasons: outcome.holdReasons, hold_detail: outcome.holdDetail, note: input.note ?? null, idempotency_key: input.idempotencyKey, created_by: actor.name, created_at: at, updated_at: at,
+      hold_reasons: outcome.hold_reasons, hold_detail: outcome.hold_detail, note: input.note ?? null, idempotency_key: input.idempotencyKey, created_by: actor.name, created_at: at, updated_at: at,
       lines: p.lines.map((l) => {
-        const allocatedUnits = outcome.allocated.get(l.lineNo) ?? 0;
+        const allocatedUnits = outcome.allocated[l.lineNo] ?? 0;
         return lineView({ line_no: l.lineNo, gtin: l.sku.gtin, sku_id: l.sku.id, name: l.sku.name, quantity: l.quantity, free_quantity: l.free, unit_price: l.unitPrice, line_total: l.lineTotal, promotion_code: l.promotion, allocated: allocatedUnits, dispatched: 0, received: 0 }, outcome.state);
       }),
     };

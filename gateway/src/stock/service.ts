@@ -7,7 +7,7 @@ import { recordMovements, type RecordOptions } from './movements';
 import { createNetworkReader, networkStock, type NetworkQuery } from './network';
 import { reconcileSnapshot } from './reconcile';
 import { createStockReferences } from './references';
-import { applyOrderStockChanges, reserveFirstExpiryFirst } from './reservations';
+import { applyOrderStockChanges, asStockError, reserveFirstExpiryFirst } from './reservations';
 
 /** A movement as outside systems name things: GTIN and party code. */
 export interface ExternalMovement {
@@ -125,6 +125,16 @@ export function createStockService({ db, clock = () => new Date() }: { db: Db; c
     /** Ordering: atomic first-expiry-first-out reservations inside the caller's transaction (reservations.ts). */
     // The caller commits later: the view may hold the pre-commit figures for up to its one second, as for any reader.
     reserveFirstExpiryFirst: (...a: Parameters<typeof reserveFirstExpiryFirst>) => written(reserveFirstExpiryFirst(...a)),
+    /**
+     * Ordering: runs a statement that reserves through the database function `stock_reserve_first_expiry_first` (as
+     * `order_place` does), mapping its errors to StockError; the network view is refreshed after it.
+     */
+    reservingInDatabase: <T>(work: () => Promise<T>) =>
+      written(
+        work().catch((err: unknown) => {
+          throw asStockError(err);
+        }),
+      ),
     /** Ordering: releases, dispatches and receipts of reserved stock inside the caller's transaction. */
     applyOrderStockChanges: (...a: Parameters<typeof applyOrderStockChanges>) => written(applyOrderStockChanges(...a)),
     allocateFirstExpiryFirst: (skuId: string, locationId: string, quantity: number) => allocateFirstExpiryFirst(db, skuId, locationId, quantity),

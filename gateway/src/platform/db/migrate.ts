@@ -6,6 +6,8 @@ import * as m003x from './migrations/003x_connectors';
 import * as m004 from './migrations/004_region_control';
 import * as m005 from './migrations/005_orders';
 import * as m005x from './migrations/005x_dispatch';
+import * as m006 from './migrations/006_order_placement';
+import * as m007 from './migrations/007_consumer_query_feed';
 
 /**
  * Migrations are plain, ordered, forward-only modules listed here (a static list, so bundlers and tsx
@@ -19,6 +21,8 @@ export const migrations: Record<string, Migration> = {
   '004_region_control': m004,
   '005_orders': m005,
   '005x_dispatch': m005x,
+  '006_order_placement': m006,
+  '007_consumer_query_feed': m007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
