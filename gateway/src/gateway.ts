@@ -1,4 +1,4 @@
-import type http from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { deviceRoutes } from './devices/routes';
@@ -30,7 +30,7 @@ import { epcisRoutes } from './epcis/routes';
 import { batchRoutes } from './batches/routes';
 import { createBatchService } from './batches/service';
 import { codeRoutes } from './codes/routes';
-import { mountResolver } from './consumer/resolver';
+import { createDigitalLinkResolver, mountConsumerRoutes } from './consumer/resolver';
 import { createTraceLookup } from './consumer/trace';
 import { startStockArea } from './stock/area';
 import { authorisationRoutes } from './authorisations/routes';
@@ -180,6 +180,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       ...stockArea.routes,
       ...ordersArea.routes,
     ];
+    const traceLookup = createTraceLookup({ db });
     const app = createHttpApp({
       log,
       metrics,
@@ -202,12 +203,19 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       },
       extra: (app) => {
         stockArea.mount(app);
-        // The consumer trace page and GS1 Digital Link resolver: /01/{gtin}/10/{batch}/21/{serial}.
-        mountResolver(app, { lookup: createTraceLookup({ db }), batches, log });
+        mountConsumerRoutes(app, { lookup: traceLookup, batches });
       },
     });
+    // The consumer trace page and GS1 Digital Link resolver (/01/{gtin}/10/{batch}/21/{serial}), every consumer's
+    // scan, is answered ahead of the Express app, on node:http (see consumer/resolver.ts); the rest goes to the app.
+    const resolver = createDigitalLinkResolver({ lookup: traceLookup, log, metrics, trustProxy: app.get('trust proxy fn') });
     const server: http.Server = await new Promise((resolve, reject) => {
-      const s = app.listen(config.http.port, config.http.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+      const s = http.createServer((req, res) => (resolver.matches(req) ? resolver.handle(req, res) : app(req, res)));
+      s.once('error', reject);
+      s.listen(config.http.port, config.http.host, () => {
+        s.off('error', reject);
+        resolve(s);
+      });
     });
     server.keepAliveTimeout = 65_000;
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));

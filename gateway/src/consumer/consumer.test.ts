@@ -157,6 +157,20 @@ describe('codes, batches and the consumer trace page (PGlite)', () => {
     const all = await gw.call('GET', `${link}?linkType=all`);
     expect(all.headers.get('content-type')).toMatch(/application\/linkset\+json/);
     expect(Object.keys(all.body.linkset[0])).toEqual(expect.arrayContaining(['anchor', 'https://gs1.org/voc/pip', 'https://gs1.org/voc/traceability']));
+    expect(all.body.linkset[0].anchor).toBe(`${gw.url}${link}`);
+    // Behind the trusted (loopback) proxy the anchor is the public one; the caller's request id comes back.
+    const proxied = await gw.call('GET', `${link}?linkType=all`, { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'id.cradle.example', 'x-request-id': 'scan-42' } });
+    expect(proxied.body.linkset[0].anchor).toBe(`https://id.cradle.example${link}`);
+    expect(proxied.headers.get('x-request-id')).toBe('scan-42');
+    // HEAD: the same headers, no body.
+    const head = await fetch(`${gw.url}${link}?linkType=gs1:traceability`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toMatch(/application\/json/);
+    expect(Number(head.headers.get('content-length'))).toBeGreaterThan(100);
+    expect(await head.text()).toBe('');
+    // The resolver runs ahead of Express, and still counts in the request metric under its own route.
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toMatch(/cradle_http_request_duration_seconds_count\{[^}]*route="\/01\/\*"[^}]*status="200"[^}]*\} [1-9]/);
 
     // The consumer shares their location: it is kept with the query, as input for the diversion rules.
     const located = await gw.call('POST', '/trace/location', { body: { queryId: again.body.queryId, lat: 30.59, lng: 114.3 } });

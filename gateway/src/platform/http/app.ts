@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import swaggerUi from 'swagger-ui-dist';
 import type { Logger } from '../logging';
@@ -33,22 +34,7 @@ export function createHttpApp(opts: HttpAppOptions): express.Express {
   app.set('query parser', 'simple');
 
   app.use((req, res, next) => {
-    const given = req.get('x-request-id');
-    const id = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
-    (req as Request & { id: string }).id = id;
-    res.setHeader('x-request-id', id);
-    const started = process.hrtime.bigint();
-    // One access-log line per request, written when it finishes: errors at warn/error, the rest at debug.
-    // (pino-http makes a child logger per request, which costs more than the rest of a cached read.)
-    res.on('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = routeLabel(req);
-      opts.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
-      const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug';
-      if (opts.log.isLevelEnabled(level)) {
-        opts.log[level]({ reqId: id, method: req.method, url: req.originalUrl, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
-      }
-    });
+    (req as Request & { id: string }).id = trackRequest(req, res, opts, () => routeLabel(req));
     next();
   });
 
@@ -132,7 +118,30 @@ function toProblem(err: unknown): HttpProblem {
 
 function routeLabel(req: Request): string {
   const r = (req as Request & { route?: { path?: string } }).route;
-  return r?.path ?? (req.path.startsWith('/01/') ? '/01/*' : 'unmatched');
+  return r?.path ?? 'unmatched';
+}
+
+/**
+ * Request id (the caller's X-Request-Id when well-formed, else a new one, echoed in the answer), the duration metric
+ * and one access-log line when the answer is finished: errors at warn/error, the rest at debug. (pino-http makes a
+ * child logger per request, which costs more than the rest of a cached read.) Used by the Express app and by
+ * handlers the server runs ahead of it (the consumer resolver). Returns the request id.
+ */
+export function trackRequest(req: http.IncomingMessage, res: http.ServerResponse, opts: { log: Logger; metrics: Metrics }, route: () => string): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+  res.setHeader('x-request-id', id);
+  const started = process.hrtime.bigint();
+  res.on('finish', () => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const label = route();
+    opts.metrics.httpDuration.observe({ method: req.method ?? 'GET', route: label, status: String(res.statusCode) }, seconds);
+    const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug';
+    if (opts.log.isLevelEnabled(level)) {
+      opts.log[level]({ reqId: id, method: req.method, url: (req as Partial<Request>).originalUrl ?? req.url, route: label, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+    }
+  });
+  return id;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
