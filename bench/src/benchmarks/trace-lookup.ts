@@ -15,6 +15,7 @@ import { EPCIS_CONTEXT } from '@cradle/protocol';
 import autocannon from 'autocannon';
 import { startBareExpress } from '../harness/bare-express-server';
 import { below, observed } from '../harness/compare';
+import { cpuDuring } from '../harness/cpu';
 import { loadTest, type LoadSummary } from '../harness/load';
 import { LOAD_MARKER, summariseAutocannon } from '../harness/load-summary';
 import { benchSchemaName, choosePostgres, dropSchema } from '../harness/postgres';
@@ -77,11 +78,25 @@ async function loadChild(o: PathsLoad): Promise<void> {
   process.stdout.write(`${LOAD_MARKER}${JSON.stringify(summariseAutocannon(r))}\n`);
 }
 
-async function baseline(bytes: number): Promise<LoadSummary> {
+/** A load run with the CPU time (µs per request) of the server process. */
+interface Measured {
+  load: LoadSummary;
+  serverUsPerRequest: number;
+}
+
+/** Runs `work` (a load run) and charges the CPU used meanwhile per request: CPU seconds / wall seconds / rate. */
+async function withCpu(pid: number, work: () => Promise<LoadSummary>): Promise<Measured> {
+  const t0 = process.hrtime.bigint();
+  const { result, processSeconds } = await cpuDuring(pid, work);
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { load: result, serverUsPerRequest: (processSeconds / wall / result.requestsPerSec) * 1e6 };
+}
+
+async function baseline(bytes: number): Promise<Measured> {
   const s = loadSettings();
   const bare = await startBareExpress(bytes);
   try {
-    return await loadTest({ url: `${bare.url}/payload`, connections: s.connections, durationSec: s.durationSec, warmupSec: s.warmupSec });
+    return await withCpu(bare.pid, () => loadTest({ url: `${bare.url}/payload`, connections: s.connections, durationSec: s.durationSec, warmupSec: s.warmupSec }));
   } finally {
     await bare.stop();
   }
@@ -129,7 +144,8 @@ export default async function run(): Promise<BenchResult[]> {
     const first = await fetch(new URL(lookupPath, gw.url));
     const body = await first.text();
     if (first.status !== 200) throw new Error(`lookup answered ${first.status}: ${body.slice(0, 300)}`);
-    const lookup = await loadPaths({ base: gw.url, paths: lookupPaths, connections: s.connections, durationSec: s.durationSec, warmupSec: s.warmupSec });
+    const lookupRun = await withCpu(gw.pid, () => loadPaths({ base: gw.url, paths: lookupPaths, connections: s.connections, durationSec: s.durationSec, warmupSec: s.warmupSec }));
+    const lookup = lookupRun.load;
     const queryPath = `/epcis/events?MATCH_anyEPC=${encodeURIComponent(probe.epc)}`;
     const q = await gw.call('GET', queryPath);
     if (q.status !== 200 || q.body.epcisBody.queryResults.resultsBody.eventList.length !== 3) throw new Error(`query answered ${q.status}`);
@@ -139,8 +155,9 @@ export default async function run(): Promise<BenchResult[]> {
     const gwRss = gw.peakRssBytes();
     await gw.stop();
 
-    const baseLookup = await baseline(Buffer.byteLength(body));
-    const baseQuery = await baseline(queryBytes);
+    const baseLookupRun = await baseline(Buffer.byteLength(body));
+    const baseLookup = baseLookupRun.load;
+    const baseQuery = (await baseline(queryBytes)).load;
     const name = `trace lookup JSON [postgres, ${CODES.toLocaleString('en')} codes, ${sample.length.toLocaleString('en')} cycled]`;
     const bl = { name: `bare Express 5, ${Buffer.byteLength(body)} B JSON`, value: baseLookup.requestsPerSec };
     const failed = lookup.non2xx + lookup.errors;
@@ -148,6 +165,9 @@ export default async function run(): Promise<BenchResult[]> {
       { name, metric: 'throughput', value: lookup.requestsPerSec, unit: 'req/s', baseline: bl, ratio: lookup.requestsPerSec / baseLookup.requestsPerSec, target: `>= ${LOOKUP_RPS_TARGET} req/s`, met: failed === 0 && lookup.requestsPerSec >= LOOKUP_RPS_TARGET },
       below({ name, metric: 'p99 latency', value: lookup.latency.p99, unit: 'ms', baseline: { name: bl.name, value: baseLookup.latency.p99 } }, P99_LIMIT_MS),
       { name, metric: 'failed requests', value: failed, unit: '', target: '= 0', met: failed === 0 },
+      // Where the time goes: CPU per answered request of the gateway process (all its threads) beside the bare
+      // server's. Steadier than the rates on a busy machine, though contention for the cores inflates both.
+      observed({ name, metric: 'gateway CPU per request', value: lookupRun.serverUsPerRequest, unit: 'µs', baseline: { name: `${bl.name}, its CPU per request`, value: baseLookupRun.serverUsPerRequest } }),
       observed({ name: `EPCIS MATCH_anyEPC [postgres, ${sample.length.toLocaleString('en')} codes cycled]`, metric: 'throughput', value: query.requestsPerSec, unit: 'req/s', baseline: { name: `bare Express 5, ${queryBytes} B JSON`, value: baseQuery.requestsPerSec } }),
       below({ name: `EPCIS MATCH_anyEPC [postgres, ${sample.length.toLocaleString('en')} codes cycled]`, metric: 'p99 latency', value: query.latency.p99, unit: 'ms', baseline: { name: `bare Express 5, ${queryBytes} B JSON`, value: baseQuery.latency.p99 } }, P99_LIMIT_MS),
     ];

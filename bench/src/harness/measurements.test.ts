@@ -1,3 +1,4 @@
+import { parseStatCpuSeconds, processCpuSeconds } from './cpu';
 import { summariseAutocannon } from './load-summary';
 import { parseVmHwm } from './server';
 import { loadSettings } from './settings';
@@ -32,6 +33,20 @@ describe('parseVmHwm', () => {
   });
   it('is undefined when the line is missing', () => {
     expect(parseVmHwm('Name:\tnode\n')).toBeUndefined();
+  });
+});
+
+describe('parseStatCpuSeconds', () => {
+  it('adds utime and stime (ticks of 1/100 s), counting fields after a command name that holds spaces and parentheses', () => {
+    const stat = '4242 (node (x) y) S 1 4242 4242 0 -1 4194560 1000 0 0 0 1234 56 0 0 20 0 11 0 100 1000000 5000';
+    expect(parseStatCpuSeconds(stat)).toBeCloseTo(12.9, 6);
+  });
+  it('refuses a line that is not a stat line', () => {
+    expect(() => parseStatCpuSeconds('garbage')).toThrow(/stat/);
+  });
+  it('reads this process, which has used some CPU, and nothing for a pid that does not exist', () => {
+    expect(processCpuSeconds(process.pid)).toBeGreaterThan(0);
+    expect(processCpuSeconds(2 ** 22 + 7)).toBeUndefined();
   });
 });
 
