@@ -15,6 +15,7 @@ import { traceChanged } from '../trace/changes';
 import { sglnOf } from '../trace/epc';
 import { recordEvents } from '../trace/record';
 import { SCAN_STEPS, type ScanOutcome, type ScanStep, scanToEvents } from './scan-events';
+import { type BatchTurn, FREE_TURN } from './turns';
 
 /** One MQTT message as received: topic and raw payload; `prepared` once `prepareMessage` has seen it. */
 export interface InboundMessage {
@@ -134,13 +135,17 @@ function parse(m: InboundMessage): { ok: true; value: Parsed & { topic: string }
   return { ok: true, value: { channel, msg, topic: m.topic } as Parsed & { topic: string } };
 }
 
+/** Problems that refuse a message (counted as the device's rejected messages), not notes about accepted ones. */
+const NOT_REFUSALS = new Set(['seq_gap', 'scan_rejected', 'unidentified_read', 'release_refused']);
+
 /**
  * Ingests a batch of MQTT messages in one transaction: refuses what breaks the contract (recorded as device
  * problems), skips what was ingested before (source event id; EPCIS event hash), tracks sequence gaps per device,
  * and applies scans, readings, production records and status. The caller acknowledges the messages after this
- * resolves, so a crash before commit makes the broker deliver them again.
+ * resolves, so a crash before commit makes the broker deliver them again. With `turn`, the transaction runs behind
+ * the batch before it (turns.ts): its stages in that batch's wake, its commit after that batch's.
  */
-export async function ingestBatch(db: Db, messages: readonly InboundMessage[], hints: IngestHints = createIngestHints()): Promise<BatchOutcome> {
+export async function ingestBatch(db: Db, messages: readonly InboundMessage[], hints: IngestHints = createIngestHints(), turn: BatchTurn = FREE_TURN): Promise<BatchOutcome> {
   const out: BatchOutcome = { received: messages.length, applied: 0, duplicates: 0, refused: 0, events: 0, anomalies: 0 };
   const problems: Problem[] = [];
   const valid: (Parsed & { topic: string; prepared: Prepared['scan'] })[] = [];
@@ -191,6 +196,7 @@ export async function ingestBatch(db: Db, messages: readonly InboundMessage[], h
     }
 
     // Idempotency on the source event id: only the first delivery of each id goes further.
+    await turn.enter('ledger');
     let fresh: typeof accepted = [];
     if (accepted.length) {
       const rows = accepted.map((a) => ({ source_id: a.msg.id, device_code: a.device.code, channel: a.channel, seq: a.msg.seq }));
@@ -204,8 +210,7 @@ export async function ingestBatch(db: Db, messages: readonly InboundMessage[], h
     }
     out.applied = fresh.length;
 
-    await trackStreams(trx, fresh, problems);
-
+    await turn.enter('records');
     for (const f of fresh) {
       if (f.channel === 'reject') {
         problems.push({ device_code: f.device.code, site_code: f.device.site_code, kind: 'scan_rejected', detail: clip(`${f.msg.scannerId}: ${f.msg.code} ${f.msg.message} (raw ${JSON.stringify(f.msg.raw.slice(0, 80))})`), topic: f.topic, source_id: f.msg.id });
@@ -240,47 +245,55 @@ export async function ingestBatch(db: Db, messages: readonly InboundMessage[], h
 
     const scans = fresh.filter((f): f is Extract<typeof f, { channel: 'scan' }> => f.channel === 'scan');
     if (scans.length) {
-      const r = await applyScans(trx, scans, problems, hints, devices);
+      const r = await applyScans(trx, scans, problems, hints, devices, turn);
       out.events = r.events;
       out.anomalies = r.anomalies;
       touched = r.touched;
     }
+
+    // The device streams last: their rows are what every batch of a device locks, so they are held for the shortest
+    // time, and the next batch can store its events meanwhile.
+    await turn.enter('streams');
+    const refusedBy = new Map<string, number>();
+    for (const p of problems) if (!NOT_REFUSALS.has(p.kind) && devices.has(p.device_code)) refusedBy.set(p.device_code, (refusedBy.get(p.device_code) ?? 0) + 1);
+    await trackStreams(trx, fresh, refusedBy, devices, problems);
 
     if (problems.length) {
       await sql`
         insert into device_problems (device_code, site_code, kind, detail, topic, source_id)
         select device_code, site_code, kind, detail, topic, source_id
         from jsonb_to_recordset(${JSON.stringify(problems)}::jsonb) as v(device_code text, site_code text, kind text, detail text, topic text, source_id uuid)`.execute(trx);
-      const refusedBy = new Map<string, number>();
-      for (const p of problems) if (p.kind !== 'seq_gap' && p.kind !== 'scan_rejected' && p.kind !== 'unidentified_read' && p.kind !== 'release_refused') refusedBy.set(p.device_code, (refusedBy.get(p.device_code) ?? 0) + 1);
-      for (const [code, n] of refusedBy) {
-        const d = devices.get(code);
-        if (!d) continue;
-        await sql`
-          insert into device_streams (device_code, site_code, rejected, last_seen_at) values (${code}, ${d.site_code}, ${n}, now())
-          on conflict (device_code) do update set rejected = device_streams.rejected + ${n}, last_seen_at = now()`.execute(trx);
-      }
     }
+    await turn.beforeCommit();
   });
   // Committed: readers caching per code (the consumer lookup) drop what changed.
   traceChanged(batchesMoved ? null : touched);
-  out.refused = problems.filter((p) => !['seq_gap', 'scan_rejected', 'unidentified_read', 'release_refused'].includes(p.kind)).length;
+  out.refused = problems.filter((p) => !NOT_REFUSALS.has(p.kind)).length;
   return out;
 }
 
-/** Per device: received count, highest seq, and the holes in the sequence (a late message fills its hole). */
-async function trackStreams(trx: Transaction<Database>, fresh: readonly (Parsed & { device: DeviceRow })[], problems: Problem[]): Promise<void> {
+/**
+ * Per device: received and rejected counts, highest seq, and the holes in the sequence (a late message fills its
+ * hole). The rows are locked in device order, so batches of many devices never deadlock each other.
+ */
+async function trackStreams(
+  trx: Transaction<Database>,
+  fresh: readonly (Parsed & { device: DeviceRow })[],
+  refusedBy: ReadonlyMap<string, number>,
+  devices: ReadonlyMap<string, DeviceRow>,
+  problems: Problem[],
+): Promise<void> {
   const byDevice = new Map<string, (Parsed & { device: DeviceRow })[]>();
   for (const f of fresh) (byDevice.get(f.device.code) ?? byDevice.set(f.device.code, []).get(f.device.code)!).push(f);
-  if (byDevice.size === 0) return;
-  const codes = [...byDevice.keys()].sort();
+  const codes = [...new Set([...byDevice.keys(), ...refusedBy.keys()])].sort();
+  if (codes.length === 0) return;
   const current = await sql<{ device_code: string; max_seq: number | string }>`
     select device_code, max_seq from device_streams where device_code = any(${codes}::text[]) order by device_code for update`.execute(trx);
   const maxSeq = new Map(current.rows.map((r) => [r.device_code, Number(r.max_seq)]));
-  const rows: { device_code: string; site_code: string; max_seq: number; received: number; missing: number; status: string | null; detail: unknown; status_at: string | null; seen: string }[] = [];
+  const rows: { device_code: string; site_code: string; max_seq: number; received: number; rejected: number; missing: number; status: string | null; detail: unknown; status_at: string | null; seen: string | null }[] = [];
   for (const code of codes) {
-    const list = byDevice.get(code)!;
-    const device = list[0]!.device;
+    const list = byDevice.get(code) ?? [];
+    const device = devices.get(code)!;
     let max = maxSeq.get(code) ?? 0;
     let missing = 0;
     // Status is state, not an event: its seq is the device's high-water mark, outside the gap-free sequence.
@@ -305,28 +318,31 @@ async function trackStreams(trx: Transaction<Database>, fresh: readonly (Parsed 
       site_code: device.site_code,
       max_seq: max,
       received: seqs.length,
+      rejected: refusedBy.get(code) ?? 0,
       missing,
       status: status?.msg.state ?? null,
       detail: status?.msg.detail ?? null,
       status_at: status?.msg.ts ?? null,
-      seen: list.map((f) => f.msg.ts).sort().at(-1)!,
+      seen: list.map((f) => f.msg.ts).sort().at(-1) ?? null,
     });
   }
+  // A device that sent refused messages was seen now (their timestamps are not to be trusted).
   await sql`
-    insert into device_streams (device_code, site_code, max_seq, received, missing, last_status, last_status_detail, last_status_at, last_seen_at)
-    select device_code, site_code, max_seq, received, missing, status, detail, status_at, seen
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(device_code text, site_code text, max_seq bigint, received bigint, missing bigint,
+    insert into device_streams (device_code, site_code, max_seq, received, rejected, missing, last_status, last_status_detail, last_status_at, last_seen_at)
+    select device_code, site_code, max_seq, received, rejected, missing, status, detail, status_at, case when rejected > 0 then now() else seen end
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(device_code text, site_code text, max_seq bigint, received bigint, rejected bigint, missing bigint,
       status text, detail jsonb, status_at timestamptz, seen timestamptz)
     on conflict (device_code) do update set
       max_seq = greatest(device_streams.max_seq, excluded.max_seq),
       received = device_streams.received + excluded.received,
+      rejected = device_streams.rejected + excluded.rejected,
       missing = device_streams.missing + excluded.missing,
       last_status = case when excluded.last_status is not null and (device_streams.last_status_at is null or excluded.last_status_at >= device_streams.last_status_at)
         then excluded.last_status else device_streams.last_status end,
       last_status_detail = case when excluded.last_status is not null and (device_streams.last_status_at is null or excluded.last_status_at >= device_streams.last_status_at)
         then excluded.last_status_detail else device_streams.last_status_detail end,
       last_status_at = greatest(device_streams.last_status_at, excluded.last_status_at),
-      last_seen_at = greatest(device_streams.last_seen_at, excluded.last_seen_at)`.execute(trx);
+      last_seen_at = case when excluded.rejected > 0 then now() else greatest(device_streams.last_seen_at, excluded.last_seen_at) end`.execute(trx);
 }
 
 const NEXT_STATUS: Record<ProductionMessage['kind'], string> = {
@@ -371,7 +387,14 @@ async function applyProduction(trx: Transaction<Database>, msg: ProductionMessag
 }
 
 /** Scans become EPCIS events (stored once, by source id and event hash) and drive the code lifecycle. */
-async function applyScans(trx: Transaction<Database>, scans: readonly { msg: ScanMessage; device: DeviceRow; topic: string; prepared: Prepared['scan'] }[], problems: Problem[], hints: IngestHints, known: ReadonlyMap<string, DeviceRow>): Promise<{ events: number; anomalies: number; touched: string[] }> {
+async function applyScans(
+  trx: Transaction<Database>,
+  scans: readonly { msg: ScanMessage; device: DeviceRow; topic: string; prepared: Prepared['scan'] }[],
+  problems: Problem[],
+  hints: IngestHints,
+  known: ReadonlyMap<string, DeviceRow>,
+  turn: BatchTurn,
+): Promise<{ events: number; anomalies: number; touched: string[] }> {
   const scannerIds = [...new Set(scans.map((s) => s.msg.scannerId))];
   const steps = new Map<string, ScanStep>();
   const configs = scannerIds.flatMap((id) => {
@@ -413,6 +436,6 @@ async function applyScans(trx: Transaction<Database>, scans: readonly { msg: Sca
     }
   }
   if (items.length === 0) return { events: 0, anomalies: 0, touched: [] };
-  const result = await recordEvents(trx, items);
+  const result = await recordEvents(trx, items, { beforeLifecycle: () => turn.enter('codes') });
   return { events: result.stored.length, anomalies: result.lifecycle.anomalies.length, touched: result.lifecycle.touched };
 }

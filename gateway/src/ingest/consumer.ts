@@ -3,6 +3,7 @@ import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient, type P
 import type { Db } from '../platform/db';
 import type { Logger } from '../platform/logging';
 import { type BatchOutcome, createIngestHints, ingestBatch, type InboundMessage, prepareMessage } from './batch';
+import { BatchAttempt, EarlierBatchFailed } from './turns';
 
 export interface IngestOptions {
   db: Db;
@@ -21,6 +22,8 @@ export interface IngestOptions {
   lingerMs?: number;
   /** Unacknowledged messages the broker may have in flight to us (MQTT 5 receive maximum; default 2000). */
   receiveMaximum?: number;
+  /** Batch transactions running at once, each behind the one before (turns.ts); default 2. */
+  batchesInFlight?: number;
   onBatch?: (outcome: BatchOutcome) => void;
 }
 
@@ -49,6 +52,13 @@ interface Pending extends InboundMessage {
   generation: number;
 }
 
+/** A batch taken from the queue: its messages, its current transaction attempt, and when it is committed and acknowledged. */
+interface Batch {
+  messages: Pending[];
+  attempt: BatchAttempt;
+  done: Promise<void>;
+}
+
 /**
  * The MQTT ingest: a persistent session (clean: false) on a stable client id, QoS 1 subscriptions to every up
  * channel, and PUBACKs held back until the batch holding the message is committed. A crash before the commit leaves
@@ -66,8 +76,10 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const lingerMs = opts.lingerMs ?? 10;
   const stats: IngestStats = { batches: 0, received: 0, applied: 0, duplicates: 0, refused: 0, events: 0, anomalies: 0, failures: 0 };
   let generation = 0;
+  const batchesInFlight = opts.batchesInFlight ?? 2;
   let queue: Pending[] = [];
-  let flushing: Promise<void> | null = null;
+  /** In stream order; a batch leaves once committed and acknowledged. */
+  const inFlight: Batch[] = [];
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
   let idleWaiters: (() => void)[] = [];
@@ -107,8 +119,8 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   client.on('connect', (connack) => {
     generation += 1;
     held.clear();
-    // Messages taken on the previous connection and not yet committed will come again; drop the copies not in flight.
-    if (!flushing) queue = [];
+    // Messages taken on the previous connection and not yet in a batch will come again: drop these copies.
+    queue = [];
     opts.log.info({ url: opts.mqttUrl, sessionPresent: connack.sessionPresent }, 'ingest connected');
     if (!connack.sessionPresent && generation > 1) void subscribe();
   });
@@ -128,46 +140,62 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   }
 
   function schedule() {
-    if (flushing) return;
-    if (queue.length >= maxBatch) return void flush();
-    if (!timer) timer = setTimeout(() => void flush(), lingerMs);
+    if (closed) return;
+    while (inFlight.length < batchesInFlight && queue.length >= maxBatch) startBatch();
+    if (queue.length && inFlight.length < batchesInFlight && !timer) {
+      timer = setTimeout(() => {
+        timer = null;
+        if (queue.length && inFlight.length < batchesInFlight && !closed) startBatch();
+      }, lingerMs);
+    }
   }
 
-  function flush(): Promise<void> {
-    if (timer) clearTimeout(timer);
-    timer = null;
-    if (flushing || queue.length === 0) {
-      if (!flushing) notifyIdle();
-      return flushing ?? Promise.resolve();
-    }
-    const batch = queue.slice(0, maxBatch);
-    queue = queue.slice(batch.length);
-    flushing = (async () => {
+  /**
+   * Takes the next batch off the queue and runs its transaction behind the batch before it (turns.ts): it may store
+   * its events while that one finishes, but commits after it, and acknowledges after it, so PUBACKs go out in the
+   * order the messages came (MQTT 5 §4.6). A failed attempt is retried; the batches behind it roll back and follow.
+   */
+  function startBatch() {
+    const messages = queue.slice(0, maxBatch);
+    queue = queue.slice(messages.length);
+    const before = inFlight.at(-1) ?? null;
+    const batch: Batch = { messages, attempt: new BatchAttempt(before?.attempt ?? null), done: Promise.resolve() };
+    batch.done = (async () => {
       let delay = 200;
       for (;;) {
         try {
-          const outcome = await ingestBatch(opts.db, batch, hints);
+          const outcome = await ingestBatch(opts.db, messages, hints, batch.attempt.turn());
+          batch.attempt.committed();
           account(outcome);
           break;
         } catch (err) {
-          stats.failures += 1;
-          opts.log.error({ err, messages: batch.length }, 'ingest batch failed; not acknowledged, retrying');
+          batch.attempt.rolledBack();
           if (closed) return;
-          await new Promise((r) => setTimeout(r, delay));
-          delay = Math.min(delay * 2, 5000);
+          if (!(err instanceof EarlierBatchFailed)) {
+            stats.failures += 1;
+            opts.log.error({ err, messages: messages.length }, 'ingest batch failed; not acknowledged, retrying');
+            await new Promise((r) => setTimeout(r, delay));
+            delay = Math.min(delay * 2, 5000);
+          }
+          // Retried only once the batch before is committed, so this one follows it again.
+          await before?.done;
+          if (closed) return;
+          batch.attempt = new BatchAttempt(null);
         }
       }
-      for (const m of batch) {
+      await before?.done;
+      for (const m of messages) {
         if (m.qos > 0 && m.messageId !== undefined && m.generation === generation && client.connected) {
           send({ cmd: 'puback', messageId: m.messageId } as Packet);
         }
       }
-    })().finally(() => {
-      flushing = null;
+    })();
+    inFlight.push(batch);
+    void batch.done.finally(() => {
+      inFlight.splice(inFlight.indexOf(batch), 1);
       if (queue.length) schedule();
       else notifyIdle();
     });
-    return flushing;
   }
 
   function account(o: BatchOutcome) {
@@ -182,7 +210,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   }
 
   function notifyIdle() {
-    if (flushing || queue.length) return;
+    if (inFlight.length || queue.length) return;
     const w = idleWaiters;
     idleWaiters = [];
     for (const f of w) f();
@@ -207,11 +235,11 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   return {
     client,
     stats,
-    idle: () => (flushing || queue.length ? new Promise<void>((r) => idleWaiters.push(r)) : Promise.resolve()),
+    idle: () => (inFlight.length || queue.length ? new Promise<void>((r) => idleWaiters.push(r)) : Promise.resolve()),
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);
-      await flushing?.catch(() => undefined);
+      await Promise.all(inFlight.map((b) => b.done));
       await client.endAsync(true);
     },
   };

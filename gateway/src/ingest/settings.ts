@@ -7,6 +7,7 @@ const envSchema = z.object({
   INGEST_SHARE_GROUP: z.preprocess((v) => (v === '' ? undefined : v), id.optional()),
   INGEST_MAX_BATCH: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(10_000).default(1000)),
   INGEST_LINGER_MS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(1000).default(10)),
+  INGEST_BATCHES_IN_FLIGHT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(8).default(2)),
 });
 
 export interface IngestSettings {
@@ -14,6 +15,7 @@ export interface IngestSettings {
   shareGroup: string;
   maxBatch: number;
   lingerMs: number;
+  batchesInFlight: number;
 }
 
 /**
@@ -34,5 +36,6 @@ export function ingestSettings(env: NodeJS.ProcessEnv, database: { schema: strin
     shareGroup: e.INGEST_SHARE_GROUP ?? `cradle-ingest-${scope}`,
     maxBatch: e.INGEST_MAX_BATCH,
     lingerMs: e.INGEST_LINGER_MS,
+    batchesInFlight: e.INGEST_BATCHES_IN_FLIGHT,
   };
 }
