@@ -121,16 +121,19 @@ describe('ordering on postgres', () => {
     expect(await f.countOrders()).toBe(before);
   });
 
-  it('refuses orders for a suspended account, and nothing changes', async () => {
+  it('refuses orders for a suspended account at once (even one that just ordered), and nothing changes', async () => {
     const dealers = (await gw.call('GET', '/api/v1/dealers?tier=1&limit=20', { token: hq })).body.items;
     const victim = dealers.find((d: { id: string }) => d.id !== me.party_id && d.id !== other.party_id);
+    const forVictim = () => place(hq, { ...orderBody([{ gtin: formula[3]!.gtin, quantity: formula[3]!.units_per_case }]), buyer_id: victim.id, delivery: { region_code: victim.region_code, address: 'x' } });
+    expect((await forVictim()).status).toBe(201); // placing now holds this buyer as active
     expect((await gw.call('PATCH', `/api/v1/dealers/${victim.id}`, { token: hq, body: { status: 'suspended' } })).status).toBe(200);
     const before = await f.countOrders();
-    const r = await place(hq, { ...orderBody([{ gtin: formula[3]!.gtin, quantity: formula[3]!.units_per_case }]), buyer_id: victim.id, delivery: { region_code: victim.region_code, address: 'x' } });
+    const r = await forVictim();
     expect(r.status).toBe(409);
     expect(r.body.code).toBe('ORDER_ACCOUNT_SUSPENDED');
     expect(await f.countOrders()).toBe(before);
     await gw.call('PATCH', `/api/v1/dealers/${victim.id}`, { token: hq, body: { status: 'active' } });
+    expect((await forVictim()).status).toBe(201);
   });
 
   it('allocates what there is, back-orders the rest with a pointer to transfer options, and reserves the rest when stock arrives', async () => {
