@@ -157,21 +157,8 @@ export function createTraceLookup({ db }: { db: Db }) {
    * (up to READ_BATCH cans), not one per request.
    */
   async function readCodes(epcs: readonly string[]): Promise<Map<string, CodeRow>> {
-    const r = await sql<CodeRow & { epc: string }>`
-      select c.epc, c.state, c.batch_code, c.gtin,
-        (select b.status from batches b where b.gtin = c.gtin and b.code = c.batch_code) as batch_status,
-        (select json_agg(json_build_object('step', e.biz_step, 'at', e.event_time, 'loc', e.biz_location,
-            'dest', (select value from epcis_event_keys d where d.event_pk = e.pk and d.kind like 'destination:%' limit 1)) order by e.event_time)
-          from epcis_events e where e.pk in (
-            select event_pk from epcis_event_keys where kind in ('epc', 'childEPC', 'parentID') and value in (
-              select c.epc
-              union select k.value from epcis_event_keys k
-                where k.kind = 'parentID' and k.event_pk in (select event_pk from epcis_event_keys where value = c.epc and kind = 'childEPC')))
-          and e.biz_step in ('commissioning', 'shipping', 'receiving', 'retail_selling')) as events,
-        (select count(*)::int from (select 1 from consumer_queries where epc = c.epc limit ${COUNT_CAP}) x) as previous,
-        (select count(distinct province_code)::int from (select province_code from consumer_queries where epc = c.epc and province_code is not null limit ${COUNT_CAP}) x) as provinces,
-        (select min(at) from consumer_queries where epc = c.epc) as first_at
-      from codes c where c.epc = any(${epcs}::text[])`.execute(db);
+    // consumer_code_rows (migration 008): the statement as a PL/pgSQL function, so its plan is cached per connection.
+    const r = await sql<CodeRow & { epc: string }>`select * from consumer_code_rows(${epcs}::text[], ${COUNT_CAP})`.execute(db);
     return new Map(r.rows.map((row) => [row.epc, row]));
   }
   let toRead = new Map<string, { resolve: (row: CodeRow | undefined) => void; reject: (err: unknown) => void }[]>();

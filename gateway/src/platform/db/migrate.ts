@@ -8,6 +8,7 @@ import * as m005 from './migrations/005_orders';
 import * as m005x from './migrations/005x_dispatch';
 import * as m006 from './migrations/006_order_placement';
 import * as m007 from './migrations/007_consumer_query_feed';
+import * as m008 from './migrations/008_consumer_trace_reads';
 
 /**
  * Migrations are plain, ordered, forward-only modules listed here (a static list, so bundlers and tsx
@@ -23,6 +24,7 @@ export const migrations: Record<string, Migration> = {
   '005x_dispatch': m005x,
   '006_order_placement': m006,
   '007_consumer_query_feed': m007,
+  '008_consumer_trace_reads': m008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
