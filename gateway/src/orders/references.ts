@@ -146,8 +146,8 @@ export function createOrderReferences(deps: { db: Db; pricing: PricingService })
       return value;
     },
     /**
-     * Placing's first read, one round trip: the buyer (read per order, like `party`) and the order it already placed
-     * under this idempotency key, if any.
+     * One round trip: the buyer (read now) and the order it already placed under this idempotency key, if any. Placing
+     * reads it when it refuses an order, so that a replayed key still answers its order.
      */
     async partyAndKey(id: string, idempotencyKey: string): Promise<{ party: OrderParty | undefined; existing: { id: string; request_hash: string } | undefined }> {
       const r = (
