@@ -1,6 +1,18 @@
 import { gs1CheckDigit } from '../gs1/check-digit';
 import { GS1_CANONICAL_ORIGIN, encodeDigitalLinkValue, parseDigitalLink } from '../digital-link/digital-link';
 
+// Module-level helpers, not closures: this runs for every EPC of every hashed event, and under tsx (esbuild
+// keepNames) each closure is named again on every call.
+const dl = (path: string) => `${GS1_CANONICAL_ORIGIN}${path}`;
+const withCheck = (digits: string) => digits + gs1CheckDigit(digits);
+function enc(s: string): string | undefined {
+  try {
+    return encodeDigitalLinkValue(decodeURIComponent(s));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * EPC URI → canonical GS1 Digital Link (EPC Tag Data Standard 2.0 §7 / CBV 2.0 §8.9 rule 17), for the schemes that
  * carry GS1 keys. Returns undefined for anything else (left as-is by the event hash).
@@ -11,15 +23,6 @@ export function epcUriToCanonicalDigitalLink(uri: string): string | undefined {
   const [, kind, scheme, body = ''] = m;
   const parts = body.split('.');
   const [cp = '', ref = '', rest] = [parts[0], parts[1], parts.length > 2 ? parts.slice(2).join('.') : undefined];
-  const dl = (path: string) => `${GS1_CANONICAL_ORIGIN}${path}`;
-  const withCheck = (digits: string) => digits + gs1CheckDigit(digits);
-  const enc = (s: string) => {
-    try {
-      return encodeDigitalLinkValue(decodeURIComponent(s));
-    } catch {
-      return undefined;
-    }
-  };
   if (!/^\d+$/.test(cp)) return undefined;
   switch (`${kind}:${scheme}`) {
     case 'id:sgtin':

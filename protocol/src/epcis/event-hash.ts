@@ -1,5 +1,4 @@
-import { sha256 } from '@noble/hashes/sha256';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
+import { sha256Hex } from './sha256';
 import { CBV_URN_PREFIXES, CBV_WEB_VOCABULARY } from './cbv';
 import { constrainedCanonicalDigitalLink, epcUriToCanonicalDigitalLink } from './epc-to-digital-link';
 import { legacyPreHashString } from './event-hash-legacy';
@@ -32,6 +31,15 @@ const SENSOR_REPORT_FIELDS = [
   'chemicalSubstance', 'value', 'component', 'stringValue', 'booleanValue', 'hexBinaryValue', 'uriValue', 'minValue',
   'maxValue', 'meanValue', 'sDev', 'percRank', 'percValue', 'uom', 'coordinateReferenceSystem',
 ];
+const LOCATION_FIELDS = ['id'];
+// The field lists as sets too, made once: the hash runs for every ingested scan, and rebuilding them per call showed
+// in the ingest profile.
+const QUANTITY_SET: ReadonlySet<string> = new Set(QUANTITY_FIELDS);
+const SENSOR_METADATA_SET: ReadonlySet<string> = new Set(SENSOR_METADATA_FIELDS);
+const SENSOR_REPORT_SET: ReadonlySet<string> = new Set(SENSOR_REPORT_FIELDS);
+const LOCATION_SET: ReadonlySet<string> = new Set(LOCATION_FIELDS);
+const SENSOR_ELEMENT_SET: ReadonlySet<string> = new Set(['sensorMetadata', 'sensorReport']);
+const NO_FIELDS: ReadonlySet<string> = new Set();
 /** CURIE prefixes every EPCIS 2.0 context defines (CBV 2.0 §8.9 rule 15). */
 const DEFAULT_NAMESPACES: Namespaces = { gs1: 'https://gs1.org/voc/', epcis: 'https://ref.gs1.org/epcis/', cbv: 'https://ref.gs1.org/cbv/' };
 
@@ -91,7 +99,7 @@ function extensionStrings(obj: Record<string, Json>, skip: ReadonlySet<string>, 
     const name = expandName(key, ns);
     for (const v of Array.isArray(value) ? value : [value]) {
       if (v !== null && typeof v === 'object') {
-        out.push(name + extensionStrings(v as Record<string, Json>, new Set(), ns).join(''));
+        out.push(name + extensionStrings(v as Record<string, Json>, NO_FIELDS, ns).join(''));
       } else if (v !== null && v !== undefined) {
         const text = canonicalValue(v);
         out.push(text === '' ? name : `${name}=${text}`);
@@ -101,7 +109,7 @@ function extensionStrings(obj: Record<string, Json>, skip: ReadonlySet<string>, 
   return out.sort();
 }
 
-function orderedFields(obj: Record<string, Json>, fields: readonly string[], ns: Namespaces, sensor = false): string {
+function orderedFields(obj: Record<string, Json>, fields: readonly string[], fieldSet: ReadonlySet<string>, ns: Namespaces, sensor = false): string {
   let s = '';
   for (const f of fields) {
     const v = obj[f];
@@ -109,7 +117,7 @@ function orderedFields(obj: Record<string, Json>, fields: readonly string[], ns:
     const text = /time$/i.test(f) ? canonicalTime(String(v)) : sensor && f === 'type' ? vocabulary('https://gs1.org/voc/', expandCurie(String(v), ns)) : canonicalValue(typeof v === 'string' ? expandCurie(v, ns) : v);
     s += `${f}=${text}`;
   }
-  return s + extensionStrings(obj, new Set(fields), ns).join('');
+  return s + extensionStrings(obj, fieldSet, ns).join('');
 }
 
 function list(name: string, items: readonly string[]): string {
@@ -153,82 +161,98 @@ export function eventPreHashString(event: Readonly<Record<string, unknown>>, opt
   return preHash(event, opts);
 }
 
+/** `name=text` when the text is present (rules 4 and 5: empty and absent fields are left out). */
+function field(parts: string[], name: string, text: string | undefined): void {
+  if (text !== undefined && text !== '') parts.push(`${name}=${text}`);
+}
+
+function optionalValue(v: Json): string | undefined {
+  return v === undefined || v === null ? undefined : canonicalValue(v);
+}
+
+function epcs(parts: string[], name: string, v: Json): void {
+  parts.push(list(name, asArray(v).map(epcElement)));
+}
+
+function epcElement(x: Json): string {
+  return `epc=${canonicalValue(x)}`;
+}
+
+function quantities(parts: string[], name: string, v: Json, ns: Namespaces): void {
+  parts.push(list(name, asArray(v).map((q) => `quantityElement${orderedFields(asObject(q), QUANTITY_FIELDS, QUANTITY_SET, ns)}`)));
+}
+
+/** Namespaces for the hash: the defaults unless the caller or the event's @context adds some (the common case for scans). */
+function namespacesOf(e: Record<string, Json>, opts: EventHashOptions): Namespaces {
+  if (opts.namespaces === undefined && e['@context'] === undefined) return DEFAULT_NAMESPACES;
+  return { ...DEFAULT_NAMESPACES, ...opts.namespaces, ...contextNamespaces(e['@context']) };
+}
+
+// Helpers at module level rather than closures inside preHash: it runs for every ingested event, and the gateway runs
+// under tsx (esbuild keepNames), which names every such closure on each call.
 function preHash(event: Readonly<Record<string, unknown>>, opts: EventHashOptions): string {
   const e = event as Record<string, Json>;
-  const ns: Namespaces = { ...DEFAULT_NAMESPACES, ...opts.namespaces, ...contextNamespaces(e['@context']) };
+  const ns = namespacesOf(e, opts);
   const parts: string[] = [`eventType=${String(e.type ?? '')}`];
-  const field = (name: string, text: string | undefined) => {
-    if (text !== undefined && text !== '') parts.push(`${name}=${text}`);
-  };
-  const value = (name: string) => (e[name] === undefined || e[name] === null ? undefined : canonicalValue(e[name]));
-  const epcs = (name: string) => parts.push(list(name, asArray(e[name]).map((x) => `epc=${canonicalValue(x)}`)));
-  const quantities = (name: string) =>
-    parts.push(list(name, asArray(e[name]).map((q) => `quantityElement${orderedFields(asObject(q), QUANTITY_FIELDS, ns)}`)));
 
-  field('eventTime', e.eventTime === undefined ? undefined : canonicalTime(String(e.eventTime)));
-  field('eventTimeZoneOffset', e.eventTimeZoneOffset === undefined ? undefined : String(e.eventTimeZoneOffset).trim());
+  field(parts, 'eventTime', e.eventTime === undefined ? undefined : canonicalTime(String(e.eventTime)));
+  field(parts, 'eventTimeZoneOffset', e.eventTimeZoneOffset === undefined ? undefined : String(e.eventTimeZoneOffset).trim());
   // errorDeclaration is not hashed (as in the reference implementation): declaring an error on an event keeps its id,
   // which is how EPCIS 2.0 pairs the error declaration with the event it retracts.
-  epcs('epcList');
-  field('parentID', value('parentID'));
-  epcs('inputEPCList');
-  epcs('childEPCs');
-  quantities('quantityList');
-  quantities('childQuantityList');
-  quantities('inputQuantityList');
-  epcs('outputEPCList');
-  quantities('outputQuantityList');
-  field('action', value('action'));
-  field('transformationID', value('transformationID'));
-  field('bizStep', e.bizStep === undefined ? undefined : vocabulary(CBV_WEB_VOCABULARY.bizStep, e.bizStep));
-  field('disposition', e.disposition === undefined ? undefined : vocabulary(CBV_WEB_VOCABULARY.disposition, e.disposition));
+  epcs(parts, 'epcList', e.epcList);
+  field(parts, 'parentID', optionalValue(e.parentID));
+  epcs(parts, 'inputEPCList', e.inputEPCList);
+  epcs(parts, 'childEPCs', e.childEPCs);
+  quantities(parts, 'quantityList', e.quantityList, ns);
+  quantities(parts, 'childQuantityList', e.childQuantityList, ns);
+  quantities(parts, 'inputQuantityList', e.inputQuantityList, ns);
+  epcs(parts, 'outputEPCList', e.outputEPCList);
+  quantities(parts, 'outputQuantityList', e.outputQuantityList, ns);
+  field(parts, 'action', optionalValue(e.action));
+  field(parts, 'transformationID', optionalValue(e.transformationID));
+  field(parts, 'bizStep', e.bizStep === undefined ? undefined : vocabulary(CBV_WEB_VOCABULARY.bizStep, e.bizStep));
+  field(parts, 'disposition', e.disposition === undefined ? undefined : vocabulary(CBV_WEB_VOCABULARY.disposition, e.disposition));
   if (e.persistentDisposition !== undefined) {
     const p = asObject(e.persistentDisposition);
     const set = asArray(p.set).map((x) => `set=${vocabulary(CBV_WEB_VOCABULARY.disposition, x)}`).sort();
     const unset = asArray(p.unset).map((x) => `unset=${vocabulary(CBV_WEB_VOCABULARY.disposition, x)}`).sort();
     parts.push(`persistentDisposition${set.join('')}${unset.join('')}`);
   }
-  for (const loc of ['readPoint', 'bizLocation']) {
-    if (e[loc] !== undefined) parts.push(loc + orderedFields(asObject(e[loc]), ['id'], ns));
-  }
-  parts.push(
-    list(
-      'bizTransactionList',
-      asArray(e.bizTransactionList).map((b) => {
-        const o = asObject(b);
-        return `bizTransaction=${canonicalValue(o.bizTransaction)}${o.type === undefined ? '' : `type=${vocabulary(CBV_WEB_VOCABULARY.bizTransactionType, o.type)}`}`;
-      }),
-    ),
-  );
-  for (const [listName, item] of [['sourceList', 'source'], ['destinationList', 'destination']] as const) {
-    parts.push(
-      list(
-        listName,
-        asArray(e[listName]).map((x) => {
-          const o = asObject(x);
-          return `${item}=${canonicalValue(o[item])}${o.type === undefined ? '' : `type=${vocabulary(CBV_WEB_VOCABULARY.sourceDestinationType, o.type)}`}`;
-        }),
-      ),
-    );
-  }
-  parts.push(
-    list(
-      'sensorElementList',
-      asArray(e.sensorElementList).map((x) => {
-        const el = asObject(x);
-        let s = 'sensorElement';
-        if (el.sensorMetadata !== undefined) s += `sensorMetadata${orderedFields(asObject(el.sensorMetadata), SENSOR_METADATA_FIELDS, ns)}`;
-        s += asArray(el.sensorReport).map((r) => `sensorReport${orderedFields(asObject(r), SENSOR_REPORT_FIELDS, ns, true)}`).sort().join('');
-        return s + extensionStrings(el, new Set(['sensorMetadata', 'sensorReport']), ns).join('');
-      }),
-    ),
-  );
-  if (e.ilmd !== undefined) parts.push(list('ilmd', extensionStrings(asObject(e.ilmd), new Set(), ns)));
+  if (e.readPoint !== undefined) parts.push('readPoint' + orderedFields(asObject(e.readPoint), LOCATION_FIELDS, LOCATION_SET, ns));
+  if (e.bizLocation !== undefined) parts.push('bizLocation' + orderedFields(asObject(e.bizLocation), LOCATION_FIELDS, LOCATION_SET, ns));
+  parts.push(list('bizTransactionList', asArray(e.bizTransactionList).map(bizTransactionString)));
+  parts.push(list('sourceList', asArray(e.sourceList).map(sourceString)));
+  parts.push(list('destinationList', asArray(e.destinationList).map(destinationString)));
+  parts.push(list('sensorElementList', asArray(e.sensorElementList).map((x) => sensorElementString(x, ns))));
+  if (e.ilmd !== undefined) parts.push(list('ilmd', extensionStrings(asObject(e.ilmd), NO_FIELDS, ns)));
   parts.push(...extensionStrings(e, STANDARD_FIELDS, ns));
   return parts.join('');
 }
 
+function bizTransactionString(b: Json): string {
+  const o = asObject(b);
+  return `bizTransaction=${canonicalValue(o.bizTransaction)}${o.type === undefined ? '' : `type=${vocabulary(CBV_WEB_VOCABULARY.bizTransactionType, o.type)}`}`;
+}
+
+function sourceString(x: Json): string {
+  const o = asObject(x);
+  return `source=${canonicalValue(o.source)}${o.type === undefined ? '' : `type=${vocabulary(CBV_WEB_VOCABULARY.sourceDestinationType, o.type)}`}`;
+}
+
+function destinationString(x: Json): string {
+  const o = asObject(x);
+  return `destination=${canonicalValue(o.destination)}${o.type === undefined ? '' : `type=${vocabulary(CBV_WEB_VOCABULARY.sourceDestinationType, o.type)}`}`;
+}
+
+function sensorElementString(x: Json, ns: Namespaces): string {
+  const el = asObject(x);
+  let s = 'sensorElement';
+  if (el.sensorMetadata !== undefined) s += `sensorMetadata${orderedFields(asObject(el.sensorMetadata), SENSOR_METADATA_FIELDS, SENSOR_METADATA_SET, ns)}`;
+  s += asArray(el.sensorReport).map((r) => `sensorReport${orderedFields(asObject(r), SENSOR_REPORT_FIELDS, SENSOR_REPORT_SET, ns, true)}`).sort().join('');
+  return s + extensionStrings(el, SENSOR_ELEMENT_SET, ns).join('');
+}
+
 /** The GS1 EPCIS Event Hash ID of an event: ni:///sha-256;{hex}?ver=CBV2.0. */
 export function eventHash(event: Readonly<Record<string, unknown>>, opts: EventHashOptions = {}): string {
-  return `ni:///sha-256;${bytesToHex(sha256(utf8ToBytes(eventPreHashString(event, opts))))}?ver=CBV2.0`;
+  return `ni:///sha-256;${sha256Hex(eventPreHashString(event, opts))}?ver=CBV2.0`;
 }
