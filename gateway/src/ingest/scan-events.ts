@@ -1,9 +1,15 @@
-import { buildAggregationEvent, buildObjectEvent, type EpcisEvent, type ScanMessage } from '@cradle/protocol';
+import { buildAggregationEvent, buildObjectEvent, type BuildOptions, type EpcisEvent, type ScanMessage } from '@cradle/protocol';
 import { dispatchTransactionUri, sgtinEpc, sglnOf, SITE_TIME_ZONE, ssccEpc } from '../trace/epc';
 
 /** What a scanner's reads mean; set per scanner device (`devices.config.bizStep`), else derived from the site. */
 export const SCAN_STEPS = ['commissioning', 'packing', 'unpacking', 'shipping', 'receiving', 'retail_selling', 'inspecting', 'decommissioning'] as const;
 export type ScanStep = (typeof SCAN_STEPS)[number];
+
+/**
+ * A scan's events are made from a schema-checked MQTT payload (ts, GTIN, serial, SSCC) and EPC URNs protocol/ made, so
+ * they are not validated again: the check cost as much as building them and could not fail.
+ */
+const FROM_VALIDATED_SCAN: BuildOptions = { validate: false };
 
 export interface ScanSite {
   id: string;
@@ -65,15 +71,15 @@ export function scanToEvents(msg: ScanMessage, site: ScanSite, configured: ScanS
 
   switch (step) {
     case 'commissioning':
-      push(buildObjectEvent({ ...common, action: 'ADD', epcs: [epc], bizStep: 'commissioning', disposition: 'active', ...(Object.keys(ilmd).length ? { ilmd } : {}) }));
+      push(buildObjectEvent({ ...common, action: 'ADD', epcs: [epc], bizStep: 'commissioning', disposition: 'active', ...(Object.keys(ilmd).length ? { ilmd } : {}) }, FROM_VALIDATED_SCAN));
       if (contextSscc && contextSscc !== epc) {
-        push(buildAggregationEvent({ ...common, action: 'ADD', parentId: contextSscc, childEpcs: [epc], bizStep: 'packing', disposition: 'in_progress' }));
+        push(buildAggregationEvent({ ...common, action: 'ADD', parentId: contextSscc, childEpcs: [epc], bizStep: 'packing', disposition: 'in_progress' }, FROM_VALIDATED_SCAN));
       }
       break;
     case 'packing':
     case 'unpacking':
       if (!contextSscc || contextSscc === epc) return { kind: 'unidentified', detail: `a ${step} read needs a case or pallet open on the line (context.sscc)` };
-      push(buildAggregationEvent({ ...common, action: step === 'packing' ? 'ADD' : 'DELETE', parentId: contextSscc, childEpcs: [epc], bizStep: step, disposition: step === 'packing' ? 'in_progress' : 'in_progress' }));
+      push(buildAggregationEvent({ ...common, action: step === 'packing' ? 'ADD' : 'DELETE', parentId: contextSscc, childEpcs: [epc], bizStep: step, disposition: step === 'packing' ? 'in_progress' : 'in_progress' }, FROM_VALIDATED_SCAN));
       break;
     case 'shipping': {
       if (!orderId) return { kind: 'unidentified', detail: 'a shipping read needs a dispatch order open on the line (context.orderId)' };
@@ -88,21 +94,21 @@ export function scanToEvents(msg: ScanMessage, site: ScanSite, configured: ScanS
           bizTransactions: [{ type: 'desadv', id: dispatchTransactionUri(orderId) }],
           ...(where ? { sources: [{ type: 'owning_party', id: where }] } : {}),
           ...(target.destination ? { destinations: [{ type: 'owning_party', id: target.destination }] } : {}),
-        }),
+        }, FROM_VALIDATED_SCAN),
       );
       break;
     }
     case 'receiving':
-      push(buildObjectEvent({ ...common, action: 'OBSERVE', epcs: [epc], bizStep: 'receiving', disposition: 'in_progress' }));
+      push(buildObjectEvent({ ...common, action: 'OBSERVE', epcs: [epc], bizStep: 'receiving', disposition: 'in_progress' }, FROM_VALIDATED_SCAN));
       break;
     case 'retail_selling':
-      push(buildObjectEvent({ ...common, action: 'OBSERVE', epcs: [epc], bizStep: 'retail_selling', disposition: 'retail_sold' }));
+      push(buildObjectEvent({ ...common, action: 'OBSERVE', epcs: [epc], bizStep: 'retail_selling', disposition: 'retail_sold' }, FROM_VALIDATED_SCAN));
       break;
     case 'inspecting':
-      push(buildObjectEvent({ ...common, action: 'OBSERVE', epcs: [epc], bizStep: 'inspecting' }));
+      push(buildObjectEvent({ ...common, action: 'OBSERVE', epcs: [epc], bizStep: 'inspecting' }, FROM_VALIDATED_SCAN));
       break;
     case 'decommissioning':
-      push(buildObjectEvent({ ...common, action: 'DELETE', epcs: [epc], bizStep: 'decommissioning', disposition: 'inactive' }));
+      push(buildObjectEvent({ ...common, action: 'DELETE', epcs: [epc], bizStep: 'decommissioning', disposition: 'inactive' }, FROM_VALIDATED_SCAN));
       break;
   }
   return { kind: 'events', events };

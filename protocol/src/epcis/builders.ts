@@ -53,6 +53,15 @@ export interface CommonEventInput {
   readonly extensions?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * `validate: false` skips the schema check of the built event. Only for input already validated at the boundary and
+ * identifiers the caller made itself (the gateway's scans: a schema-checked MQTT payload, EPC URNs from protocol/), where
+ * the check cannot fail and cost as much as building the event; anything else must keep the default.
+ */
+export interface BuildOptions {
+  readonly validate?: boolean;
+}
+
 const time = (t: Date | string) => (typeof t === 'string' ? t : t.toISOString());
 
 function common(input: CommonEventInput): Record<string, unknown> {
@@ -77,11 +86,12 @@ function common(input: CommonEventInput): Record<string, unknown> {
   return e;
 }
 
-function finish<S extends z.ZodType>(schema: S, type: string, input: CommonEventInput, fields: Record<string, unknown>): Result<z.infer<S>, EpcisBuildError> {
+function finish<S extends z.ZodType>(schema: S, type: string, input: CommonEventInput, fields: Record<string, unknown>, opts: BuildOptions | undefined): Result<z.infer<S>, EpcisBuildError> {
   const event: Record<string, unknown> = { type, ...common(input), ...fields, ...input.extensions };
   if (input.eventId !== undefined) {
     event.eventID = input.eventId === 'hash' ? eventHash(event) : input.eventId;
   }
+  if (opts?.validate === false) return ok(event as z.infer<S>);
   const r = schema.safeParse(event);
   if (!r.success) {
     return err({
@@ -99,36 +109,41 @@ const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entrie
 /** ObjectEvent: things observed, commissioned (ADD) or decommissioned (DELETE), e.g. cans printed on the line. */
 export function buildObjectEvent(
   input: CommonEventInput & { action: Action; epcs?: readonly string[]; quantities?: readonly QuantityInput[]; ilmd?: Record<string, unknown> },
+  opts?: BuildOptions,
 ): Result<ObjectEvent, EpcisBuildError> {
-  return finish(objectEventSchema, 'ObjectEvent', input, defined({ action: input.action, epcList: input.epcs ? [...input.epcs] : input.quantities ? undefined : [], quantityList: quantities(input.quantities), ilmd: input.ilmd }));
+  return finish(objectEventSchema, 'ObjectEvent', input, defined({ action: input.action, epcList: input.epcs ? [...input.epcs] : input.quantities ? undefined : [], quantityList: quantities(input.quantities), ilmd: input.ilmd }), opts);
 }
 
 /** AggregationEvent: children packed into (ADD) or unpacked from (DELETE) a parent, e.g. cans into a case SSCC. */
 export function buildAggregationEvent(
   input: CommonEventInput & { action: Action; parentId?: string; childEpcs?: readonly string[]; childQuantities?: readonly QuantityInput[] },
+  opts?: BuildOptions,
 ): Result<AggregationEvent, EpcisBuildError> {
-  return finish(aggregationEventSchema, 'AggregationEvent', input, defined({ action: input.action, parentID: input.parentId, childEPCs: input.childEpcs ? [...input.childEpcs] : undefined, childQuantityList: quantities(input.childQuantities) }));
+  return finish(aggregationEventSchema, 'AggregationEvent', input, defined({ action: input.action, parentID: input.parentId, childEPCs: input.childEpcs ? [...input.childEpcs] : undefined, childQuantityList: quantities(input.childQuantities) }), opts);
 }
 
 /** AssociationEvent: objects associated with a parent that is not a container, e.g. a sensor fitted to a pallet. */
 export function buildAssociationEvent(
   input: CommonEventInput & { action: Action; parentId: string; childEpcs?: readonly string[]; childQuantities?: readonly QuantityInput[] },
+  opts?: BuildOptions,
 ): Result<AssociationEvent, EpcisBuildError> {
-  return finish(associationEventSchema, 'AssociationEvent', input, defined({ action: input.action, parentID: input.parentId, childEPCs: input.childEpcs ? [...input.childEpcs] : undefined, childQuantityList: quantities(input.childQuantities) }));
+  return finish(associationEventSchema, 'AssociationEvent', input, defined({ action: input.action, parentID: input.parentId, childEPCs: input.childEpcs ? [...input.childEpcs] : undefined, childQuantityList: quantities(input.childQuantities) }), opts);
 }
 
 /** TransactionEvent: objects tied to (ADD) or released from (DELETE) a business transaction such as a dispatch order. */
 export function buildTransactionEvent(
   input: CommonEventInput & { action: Action; bizTransactions: NonNullable<CommonEventInput['bizTransactions']>; parentId?: string; epcs?: readonly string[]; quantities?: readonly QuantityInput[] },
+  opts?: BuildOptions,
 ): Result<TransactionEvent, EpcisBuildError> {
-  return finish(transactionEventSchema, 'TransactionEvent', input, defined({ action: input.action, parentID: input.parentId, epcList: input.epcs ? [...input.epcs] : input.quantities ? undefined : [], quantityList: quantities(input.quantities) }));
+  return finish(transactionEventSchema, 'TransactionEvent', input, defined({ action: input.action, parentID: input.parentId, epcList: input.epcs ? [...input.epcs] : input.quantities ? undefined : [], quantityList: quantities(input.quantities) }), opts);
 }
 
 /** TransformationEvent: inputs consumed to make outputs, e.g. milk powder batches blended into a formula batch. */
 export function buildTransformationEvent(
   input: CommonEventInput & { inputEpcs?: readonly string[]; inputQuantities?: readonly QuantityInput[]; outputEpcs?: readonly string[]; outputQuantities?: readonly QuantityInput[]; transformationId?: string; ilmd?: Record<string, unknown> },
+  opts?: BuildOptions,
 ): Result<TransformationEvent, EpcisBuildError> {
-  return finish(transformationEventSchema, 'TransformationEvent', input, defined({ inputEPCList: input.inputEpcs ? [...input.inputEpcs] : undefined, inputQuantityList: quantities(input.inputQuantities), outputEPCList: input.outputEpcs ? [...input.outputEpcs] : undefined, outputQuantityList: quantities(input.outputQuantities), transformationID: input.transformationId, ilmd: input.ilmd }));
+  return finish(transformationEventSchema, 'TransformationEvent', input, defined({ inputEPCList: input.inputEpcs ? [...input.inputEpcs] : undefined, inputQuantityList: quantities(input.inputQuantities), outputEPCList: input.outputEpcs ? [...input.outputEpcs] : undefined, outputQuantityList: quantities(input.outputQuantities), transformationID: input.transformationId, ilmd: input.ilmd }), opts);
 }
 
 export interface DocumentInput {

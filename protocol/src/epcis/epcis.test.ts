@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
+import fc from 'fast-check';
 import addFormats from 'ajv-formats';
 import {
   buildAggregationEvent,
@@ -11,7 +12,7 @@ import {
   buildTransformationEvent,
   sensorElement,
 } from './builders';
-import { contextNamespaces, eventHash, eventPreHashString } from './event-hash';
+import { canonicalTime, contextNamespaces, eventHash, eventPreHashString } from './event-hash';
 import { pythonNumber } from './event-hash-legacy';
 import { epcisDocumentSchema, epcisEventSchema, epcisQueryDocumentSchema, type EpcisEvent } from './schemas';
 
@@ -73,6 +74,39 @@ describe('EPCIS builders', () => {
   it('sets eventID to the event hash when asked, so a re-capture gets the same id', () => {
     const a = built[0]?.[1].value as Record<string, unknown>;
     expect(a.eventID).toBe(eventHash(a));
+  });
+
+  it('builds the same event without the schema check (validate: false) when the input is valid', () => {
+    const input = { eventTime: T, eventTimeZoneOffset: '+08:00', action: 'ADD' as const, epcs: [can('A1')], bizStep: 'commissioning', disposition: 'active', readPoint: 'urn:epc:id:sgln:6901234.56789.0', ilmd: { 'cbvmda:lotNumber': 'B1' }, eventId: 'hash' as const };
+    expect(buildObjectEvent(input, { validate: false })).toEqual(buildObjectEvent(input));
+    const pack = { eventTime: T, eventTimeZoneOffset: '+08:00', action: 'ADD' as const, parentId: 'urn:epc:id:sscc:6901234.0000000042', childEpcs: [can('A1')], bizStep: 'packing', eventId: 'hash' as const };
+    expect(buildAggregationEvent(pack, { validate: false })).toEqual(buildAggregationEvent(pack));
+  });
+});
+
+describe('canonical event time', () => {
+  // The ISO form the scanners send is returned as it is; anything else goes through Date: both must agree.
+  const throughDate = (v: string) => {
+    const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?$/i.exec(v.trim());
+    if (!m) return v.trim();
+    const ms = Date.parse(`${m[1]}.${(m[2] ?? '').padEnd(3, '0').slice(0, 3)}${m[3] ?? 'Z'}`);
+    return Number.isNaN(ms) ? v.trim() : new Date(ms).toISOString();
+  };
+
+  it.each(['2025-02-30T00:00:00.000Z', '2024-02-29T23:59:59.999Z', '1900-02-29T00:00:00.000Z', '2025-01-01T24:00:00.000Z', '2025-01-01T00:00:60.000Z', '2025-04-31T10:00:00.000Z', '0000-01-01T00:00:00.000Z', '2025-13-01T00:00:00.000Z'])(
+    'gives %s as Date would (impossible dates are not taken as they are)',
+    (v) => expect(canonicalTime(v)).toBe(throughDate(v)),
+  );
+
+  it('gives any YYYY-MM-DDTHH:MM:SS.sssZ text as Date would', () => {
+    const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9999 }), two(13), two(32), two(25), two(61), two(61), fc.integer({ min: 0, max: 999 }), (y, mo, d, h, mi, s, ms) => {
+        const v = `${String(y).padStart(4, '0')}-${mo}-${d}T${h}:${mi}:${s}.${String(ms).padStart(3, '0')}Z`;
+        expect(canonicalTime(v)).toBe(throughDate(v));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 
