@@ -9,6 +9,7 @@ import * as m005x from './migrations/005x_dispatch';
 import * as m006 from './migrations/006_order_placement';
 import * as m007 from './migrations/007_consumer_query_feed';
 import * as m008 from './migrations/008_consumer_trace_reads';
+import * as m009 from './migrations/009_epcis_events_source_index';
 
 /**
  * Migrations are plain, ordered, forward-only modules listed here (a static list, so bundlers and tsx
@@ -25,6 +26,7 @@ export const migrations: Record<string, Migration> = {
   '006_order_placement': m006,
   '007_consumer_query_feed': m007,
   '008_consumer_trace_reads': m008,
+  '009_epcis_events_source_index': m009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
