@@ -153,7 +153,8 @@ export default async function run(): Promise<BenchResult[]> {
     const q = await gw.call('GET', queryPath);
     if (q.status !== 200 || q.body.epcisBody.queryResults.resultsBody.eventList.length !== 3) throw new Error(`query answered ${q.status}`);
     const queryPaths = sample.map((c) => `/epcis/events?MATCH_anyEPC=${encodeURIComponent(c.epc)}`);
-    const query = await loadPaths({ base: gw.url, paths: queryPaths, headers: { authorization: `Bearer ${gw.token}` }, connections: s.connections, durationSec: s.durationSec, warmupSec: s.warmupSec });
+    const queryRun = await withCpu(gw.pid, () => loadPaths({ base: gw.url, paths: queryPaths, headers: { authorization: `Bearer ${gw.token}` }, connections: s.connections, durationSec: s.durationSec, warmupSec: s.warmupSec }));
+    const query = queryRun.load;
     const queryBytes = Buffer.byteLength(JSON.stringify(q.body));
     const lookupRun = await withCpu(gw.pid, () => loadPaths({ base: gw.url, paths: lookupPaths, connections: s.connections, durationSec: s.durationSec, warmupSec: s.warmupSec }));
     const lookup = lookupRun.load;
@@ -166,7 +167,8 @@ export default async function run(): Promise<BenchResult[]> {
 
     const baseLookupRun = await baseline(Buffer.byteLength(body));
     const baseLookup = baseLookupRun.load;
-    const baseQuery = (await baseline(queryBytes)).load;
+    const baseQueryRun = await baseline(queryBytes);
+    const baseQuery = baseQueryRun.load;
     const name = `trace lookup JSON [postgres, ${CODES.toLocaleString('en')} codes, ${sample.length.toLocaleString('en')} cycled]`;
     const bl = { name: `bare Express 5, ${Buffer.byteLength(body)} B JSON`, value: baseLookup.requestsPerSec };
     const coldName = `trace lookup JSON, every can new to the run [postgres, ${cold.length.toLocaleString('en')} cans in turn]`;
@@ -183,6 +185,7 @@ export default async function run(): Promise<BenchResult[]> {
       { name: coldName, metric: 'failed requests', value: coldRun.load.non2xx + coldRun.load.errors, unit: '', target: '= 0', met: coldRun.load.non2xx + coldRun.load.errors === 0 },
       observed({ name: `EPCIS MATCH_anyEPC [postgres, ${sample.length.toLocaleString('en')} codes cycled]`, metric: 'throughput', value: query.requestsPerSec, unit: 'req/s', baseline: { name: `bare Express 5, ${queryBytes} B JSON`, value: baseQuery.requestsPerSec } }),
       below({ name: `EPCIS MATCH_anyEPC [postgres, ${sample.length.toLocaleString('en')} codes cycled]`, metric: 'p99 latency', value: query.latency.p99, unit: 'ms', baseline: { name: `bare Express 5, ${queryBytes} B JSON`, value: baseQuery.latency.p99 } }, P99_LIMIT_MS),
+      observed({ name: `EPCIS MATCH_anyEPC [postgres, ${sample.length.toLocaleString('en')} codes cycled]`, metric: 'gateway CPU per request', value: queryRun.serverUsPerRequest, unit: 'µs', baseline: { name: `bare Express 5, ${queryBytes} B JSON, its CPU per request`, value: baseQueryRun.serverUsPerRequest } }),
     ];
     if (gwRss !== undefined) results.push(observed({ name, metric: 'peak RSS', value: gwRss / (1024 * 1024), unit: 'MiB' }));
     return results;
