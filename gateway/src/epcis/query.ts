@@ -68,6 +68,15 @@ export async function queryEvents(db: Db, params: Record<string, string>, princi
   const perPage = params.perPage === undefined ? DEFAULT_PER_PAGE : Number(params.perPage);
   if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PER_PAGE) throw invalid('query.perPage', `must be an integer from 1 to ${MAX_PER_PAGE}`);
 
+  const byKeys = visible === null ? exactKeysOnly(params) : null;
+  if (byKeys) {
+    // The commonest query (a code's events, HQ's view) through its function, whose plan PostgreSQL keeps (migration 010).
+    const after = params.nextPageToken ? decodePageToken(params.nextPageToken) : 0;
+    const r = await sql<{ pk: string | number; doc: unknown; record_time: Date | string }>`
+      select pk, doc, record_time from epcis_events_by_keys(${byKeys.values}::text[], ${byKeys.kinds}::text[], ${after}, ${perPage + 1})`.execute(db);
+    return toPage(r.rows, perPage);
+  }
+
   let q = db.selectFrom('epcis_events as e').select(['e.pk', 'e.doc', 'e.record_time']);
   const p = (name: string) => params[name];
   if (p('eventType')) q = q.where('e.type', 'in', list(p('eventType')!));
@@ -145,12 +154,35 @@ export async function queryEvents(db: Db, params: Record<string, string>, princi
     );
   }
   if (p('nextPageToken')) q = q.where('e.pk', '>', decodePageToken(p('nextPageToken')!));
-  const rows = await q.orderBy('e.pk').limit(perPage + 1).execute();
+  return toPage(await q.orderBy('e.pk').limit(perPage + 1).execute(), perPage);
+}
+
+/** A page of event rows (perPage + 1 read, to know whether another page follows). */
+function toPage(rows: readonly { pk: string | number; doc: unknown; record_time: Date | string }[], perPage: number): EventPage {
   const page = rows.slice(0, perPage);
   return {
     events: page.map((r) => ({ ...(r.doc as Record<string, unknown>), recordTime: new Date(r.record_time).toISOString() })),
     nextPageToken: rows.length > perPage ? encodePageToken(Number(page.at(-1)!.pk)) : null,
   };
+}
+
+/** The key kinds and exact values when the query is one MATCH_ parameter of exact EPCs (and paging), else null. */
+function exactKeysOnly(params: Record<string, string>): { kinds: string[]; values: string[] } | null {
+  let found: { kinds: string[]; values: string[] } | null = null;
+  for (const [name, value] of Object.entries(params)) {
+    if (name === 'perPage' || name === 'nextPageToken') continue;
+    const kinds = KEY_PARAMS[name];
+    if (!kinds || found) return null;
+    const values: string[] = [];
+    for (const v of list(value)) {
+      const m = matchValue(v);
+      if (!('exact' in m)) return null;
+      values.push(m.exact);
+    }
+    if (values.length === 0) return null;
+    found = { kinds, values };
+  }
+  return found;
 }
 
 /** The EPCISQueryDocument (EPCIS 2.0 §9) around a page of results. */

@@ -10,6 +10,7 @@ import * as m006 from './migrations/006_order_placement';
 import * as m007 from './migrations/007_consumer_query_feed';
 import * as m008 from './migrations/008_consumer_trace_reads';
 import * as m009 from './migrations/009_epcis_events_source_index';
+import * as m010 from './migrations/010_epcis_key_query';
 
 /**
  * Migrations are plain, ordered, forward-only modules listed here (a static list, so bundlers and tsx
@@ -27,6 +28,7 @@ export const migrations: Record<string, Migration> = {
   '007_consumer_query_feed': m007,
   '008_consumer_trace_reads': m008,
   '009_epcis_events_source_index': m009,
+  '010_epcis_key_query': m010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
