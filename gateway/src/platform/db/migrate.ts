@@ -11,6 +11,8 @@ import * as m007 from './migrations/007_consumer_query_feed';
 import * as m008 from './migrations/008_consumer_trace_reads';
 import * as m009 from './migrations/009_epcis_events_source_index';
 import * as m010 from './migrations/010_epcis_key_query';
+import * as m011 from './migrations/011_codes_fillfactor';
+import * as m012 from './migrations/012_order_placement_cost';
 
 /**
  * Migrations are plain, ordered, forward-only modules listed here (a static list, so bundlers and tsx
@@ -29,6 +31,8 @@ export const migrations: Record<string, Migration> = {
   '008_consumer_trace_reads': m008,
   '009_epcis_events_source_index': m009,
   '010_epcis_key_query': m010,
+  '011_codes_fillfactor': m011,
+  '012_order_placement_cost': m012,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
