@@ -184,10 +184,17 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
         }
       }
       await before?.done;
-      for (const m of messages) {
-        if (m.qos > 0 && m.messageId !== undefined && m.generation === generation && client.connected) {
-          send({ cmd: 'puback', messageId: m.messageId } as Packet);
+      // The batch's PUBACKs leave in a few socket writes, not one write (and one syscall) each.
+      const stream = client.stream as { cork?: () => void; uncork?: () => void } | undefined;
+      stream?.cork?.();
+      try {
+        for (const m of messages) {
+          if (m.qos > 0 && m.messageId !== undefined && m.generation === generation && client.connected) {
+            send({ cmd: 'puback', messageId: m.messageId } as Packet);
+          }
         }
+      } finally {
+        stream?.uncork?.();
       }
     })();
     inFlight.push(batch);

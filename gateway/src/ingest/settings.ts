@@ -8,6 +8,7 @@ const envSchema = z.object({
   INGEST_MAX_BATCH: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(10_000).default(1000)),
   INGEST_LINGER_MS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(1000).default(10)),
   INGEST_BATCHES_IN_FLIGHT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(8).default(2)),
+  INGEST_RECEIVE_MAXIMUM: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(65_535).default(2000)),
 });
 
 export interface IngestSettings {
@@ -16,6 +17,8 @@ export interface IngestSettings {
   maxBatch: number;
   lingerMs: number;
   batchesInFlight: number;
+  /** MQTT 5 receive maximum: how many unacknowledged messages the broker may have out to this client. */
+  receiveMaximum: number;
 }
 
 /**
@@ -37,5 +40,6 @@ export function ingestSettings(env: NodeJS.ProcessEnv, database: { schema: strin
     maxBatch: e.INGEST_MAX_BATCH,
     lingerMs: e.INGEST_LINGER_MS,
     batchesInFlight: e.INGEST_BATCHES_IN_FLIGHT,
+    receiveMaximum: e.INGEST_RECEIVE_MAXIMUM,
   };
 }
