@@ -10,7 +10,7 @@ import crypto from 'node:crypto';
 import { newSourceId } from '@cradle/protocol';
 import mqtt from 'mqtt';
 import { atLeastRatioOfBaseline, observed } from '../harness/compare';
-import { cpuDuring } from '../harness/cpu';
+import { commandCpuDuring, cpuDuring } from '../harness/cpu';
 import { benchSchemaName, choosePostgres, dropSchema } from '../harness/postgres';
 import { runStandalone } from '../harness/report';
 import type { BenchResult } from '../types';
@@ -18,7 +18,7 @@ import { bulkLoadCodes, startTraceGateway } from './trace-shared';
 
 const EVENTS = Number(process.env.BENCH_TRACE_EVENTS ?? 50_000);
 const MQTT_URL = process.env.BENCH_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
-const WINDOW = 2000;
+const WINDOW = Number(process.env.BENCH_MQTT_WINDOW ?? 2000);
 const TARGET_EPS = 10_000;
 
 /** Publishes every payload with QoS 1, never more than WINDOW ahead of what `consumed()` reports. */
@@ -93,7 +93,7 @@ export default async function run(): Promise<BenchResult[]> {
   if (!baseOk) throw new Error(`baseline subscriber received ${received} of ${EVENTS}`);
 
   const schema = benchSchemaName();
-  const gw = await startTraceGateway(choice.url, schema, { MQTT_URL, INGEST_CLIENT_ID: `bench-${schema}`, INGEST_SHARE_GROUP: `bench-${schema}` });
+  const gw = await startTraceGateway(choice.url, schema, { MQTT_URL, INGEST_CLIENT_ID: `bench-${schema}`, INGEST_SHARE_GROUP: `bench-${schema}`, INGEST_RECEIVE_MAXIMUM: String(WINDOW) });
   try {
     const gtin = (await gw.pool.query<{ gtin: string }>(`select gtin from skus where category = 'formula' order by gtin limit 1`)).rows[0]!.gtin;
     const batch = 'BENCHIN';
@@ -107,10 +107,21 @@ export default async function run(): Promise<BenchResult[]> {
     const ingested = async () => Number((await gw.pool.query<{ n: string }>('select received as n from device_streams where device_code = $1', [deviceCode])).rows[0]?.n ?? 0);
     started = Date.now();
     // The gateway's CPU per event as well: steadier than the rate on a machine other work shares.
-    const { result: ok, processSeconds: gatewayCpu } = await cpuDuring(gw.pid, async () => {
-      await publishAll(`cradle/v1/F-01/${deviceCode}/scan`, payloads, ingested);
-      return until(async () => (await ingested()) >= EVENTS, 300_000);
-    });
+    // And where the rest of the CPU goes: PostgreSQL, the broker, this process (the publishing line); and the WAL.
+    const walLsn = async () => (await gw.pool.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn')).rows[0]!.lsn;
+    const lsn0 = await walLsn();
+    const own0 = process.cpuUsage();
+    const {
+      result: { result: ok, processSeconds: gatewayCpu },
+      seconds: others,
+    } = await commandCpuDuring(['postgres', 'mosquitto'], () =>
+      cpuDuring(gw.pid, async () => {
+        await publishAll(`cradle/v1/F-01/${deviceCode}/scan`, payloads, ingested);
+        return until(async () => (await ingested()) >= EVENTS, 300_000);
+      }),
+    );
+    const own = process.cpuUsage(own0);
+    const walBytes = Number((await gw.pool.query<{ b: string }>('select pg_wal_lsn_diff($1, $2)::text as b', [await walLsn(), lsn0])).rows[0]!.b);
     const seconds = (Date.now() - started) / 1000;
     const done = await ingested();
     const commissioned = Number((await gw.pool.query<{ n: string }>(`select count(*) as n from codes where request_id = $1 and state = 'commissioned'`, [requestId])).rows[0]!.n);
@@ -123,12 +134,20 @@ export default async function run(): Promise<BenchResult[]> {
       { name, metric: 'throughput (absolute target)', value: rate, unit: 'events/s', target: `>= ${TARGET_EPS} events/s`, met: ok && rate >= TARGET_EPS },
       { name, metric: 'events committed and applied', value: commissioned, unit: '', target: `= ${EVENTS}`, met: commissioned === EVENTS },
     ];
-    if (done > 0) results.push(observed({ name, metric: 'gateway CPU per event', value: (gatewayCpu * 1e6) / done, unit: 'µs' }));
+    if (done > 0) {
+      const perEvent = (seconds: number) => (seconds * 1e6) / done;
+      results.push(observed({ name, metric: 'gateway CPU per event', value: perEvent(gatewayCpu), unit: 'µs' }));
+      results.push(observed({ name, metric: 'PostgreSQL CPU per event', value: perEvent(others.get('postgres')!), unit: 'µs' }));
+      results.push(observed({ name, metric: 'Mosquitto CPU per event', value: perEvent(others.get('mosquitto')!), unit: 'µs' }));
+      results.push(observed({ name, metric: 'publisher (bench) CPU per event', value: perEvent((own.user + own.system) / 1e6), unit: 'µs' }));
+      results.push(observed({ name, metric: 'WAL per event (all of PostgreSQL)', value: walBytes / done, unit: 'bytes' }));
+    }
     if (rss !== undefined) results.push(observed({ name, metric: 'peak RSS', value: rss / (1024 * 1024), unit: 'MiB' }));
     return results;
   } finally {
     await gw.stop().catch(() => undefined);
-    await dropSchema(choice.url, schema);
+    if (process.env.BENCH_KEEP_SCHEMA) process.stderr.write(`trace-ingest: kept schema ${schema}\n`);
+    else await dropSchema(choice.url, schema);
   }
 }
 

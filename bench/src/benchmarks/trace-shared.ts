@@ -17,7 +17,11 @@ export async function startTraceGateway(databaseUrl: string, schema: string, env
     databaseUrl,
     databaseSchema: schema,
     // BENCH_TRACE_CPU_PROF=<dir>: the gateway writes a V8 CPU profile there when it stops (node --cpu-prof).
-    nodeArgs: process.env.BENCH_TRACE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_TRACE_CPU_PROF}`] : [],
+    // BENCH_GATEWAY_NODE_ARGS: further Node flags for the gateway (e.g. `--max-semi-space-size=32`), for experiments.
+    nodeArgs: [
+      ...(process.env.BENCH_TRACE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_TRACE_CPU_PROF}`] : []),
+      ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ],
     env: { DATABASE_POOL_SIZE: '16', ...env },
     readyTimeoutMs: 180_000,
   });

@@ -32,3 +32,31 @@ export async function cpuDuring<T>(pid: number, work: () => Promise<T>): Promise
   const p1 = processCpuSeconds(pid) ?? p0;
   return { result, processSeconds: p1 - p0 };
 }
+
+/** CPU seconds used so far by every live process whose command name (field 2) is one of `names`, per name. */
+export function commandCpuSeconds(names: readonly string[]): Map<string, number> {
+  const totals = new Map<string, number>(names.map((n) => [n, 0]));
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    if (totals.has(name)) totals.set(name, totals.get(name)! + parseStatCpuSeconds(stat));
+  }
+  return totals;
+}
+
+/**
+ * The CPU seconds the named commands (e.g. `postgres`, `mosquitto`) use while `work` runs: the difference of two
+ * snapshots, so processes that end in between are not counted (the pool's backends and the broker live throughout).
+ */
+export async function commandCpuDuring<T>(names: readonly string[], work: () => Promise<T>): Promise<{ result: T; seconds: Map<string, number> }> {
+  const before = commandCpuSeconds(names);
+  const result = await work();
+  const after = commandCpuSeconds(names);
+  return { result, seconds: new Map(names.map((n) => [n, after.get(n)! - before.get(n)!])) };
+}
