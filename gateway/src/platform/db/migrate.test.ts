@@ -12,6 +12,9 @@ describe.each(DRIVERS)('data layer on %s', (driver) => {
       await expect(t.db.insertInto('parties').values({ ...dealer, code: 'D2' }).execute()).rejects.toThrow(/unique/i);
       const n = await t.db.selectFrom('parties').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       expect(Number(n.n)).toBe(1);
+      // Codes refer to parties without a per-row foreign-key check (migration 013): no party can be deleted instead.
+      await expect(t.db.deleteFrom('parties').where('code', '=', 'D1').execute()).rejects.toThrow(/parties are never deleted/);
+      expect(await t.db.selectFrom('parties').select('code').execute()).toEqual([{ code: 'D1' }]);
     } finally {
       await t.dispose();
     }

@@ -13,6 +13,7 @@ import * as m009 from './migrations/009_epcis_events_source_index';
 import * as m010 from './migrations/010_epcis_key_query';
 import * as m011 from './migrations/011_codes_fillfactor';
 import * as m012 from './migrations/012_order_placement_cost';
+import * as m013 from './migrations/013_codes_party_checks';
 
 /**
  * Migrations are plain, ordered, forward-only modules listed here (a static list, so bundlers and tsx
@@ -33,6 +34,7 @@ export const migrations: Record<string, Migration> = {
   '010_epcis_key_query': m010,
   '011_codes_fillfactor': m011,
   '012_order_placement_cost': m012,
+  '013_codes_party_checks': m013,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
