@@ -199,10 +199,10 @@ export async function ingestBatch(db: Db, messages: readonly InboundMessage[], h
     await turn.enter('ledger');
     let fresh: typeof accepted = [];
     if (accepted.length) {
-      const rows = accepted.map((a) => ({ source_id: a.msg.id, device_code: a.device.code, channel: a.channel, seq: a.msg.seq }));
       const ins = await sql<{ source_id: string }>`
         insert into ingest_messages (source_id, device_code, channel, seq)
-        select source_id, device_code, channel, seq from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(source_id uuid, device_code text, channel text, seq bigint)
+        select * from unnest(${accepted.map((a) => a.msg.id)}::uuid[], ${accepted.map((a) => a.device.code)}::text[],
+          ${accepted.map((a) => a.channel)}::text[], ${accepted.map((a) => a.msg.seq)}::bigint[])
         on conflict do nothing returning source_id`.execute(trx);
       const isNew = new Set(ins.rows.map((r) => r.source_id));
       fresh = accepted.filter((a) => isNew.has(a.msg.id));
