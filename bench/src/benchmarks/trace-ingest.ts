@@ -1,5 +1,6 @@
 /**
- * MQTT scan ingest into PostgreSQL through an external broker (Mosquitto, MQTT 5): a line publishes N commissioning
+ * MQTT scan ingest into PostgreSQL through an external broker (Mosquitto, MQTT 5: a private instance of the machine's
+ * binary, or BENCH_MQTT_URL): a line publishes N commissioning
  * scans (QoS 1) of issued codes; the gateway (child process) ingests them in batches, acknowledging after commit.
  * Measured: events/s from the first publish until the last event is committed. Baseline, same run: the raw QoS 1
  * rate of the same messages through the same broker to a bare subscriber that only counts them.
@@ -10,20 +11,20 @@ import crypto from 'node:crypto';
 import { newSourceId } from '@cradle/protocol';
 import mqtt from 'mqtt';
 import { atLeastRatioOfBaseline, observed } from '../harness/compare';
-import { commandCpuDuring, cpuDuring } from '../harness/cpu';
+import { commandCpuDuring, cpuDuring, processCpuSeconds } from '../harness/cpu';
+import { type PrivateBroker, startPrivateMosquitto } from '../harness/mosquitto';
 import { benchSchemaName, choosePostgres, dropSchema } from '../harness/postgres';
 import { runStandalone } from '../harness/report';
 import type { BenchResult } from '../types';
 import { bulkLoadCodes, startTraceGateway } from './trace-shared';
 
 const EVENTS = Number(process.env.BENCH_TRACE_EVENTS ?? 50_000);
-const MQTT_URL = process.env.BENCH_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 const WINDOW = Number(process.env.BENCH_MQTT_WINDOW ?? 2000);
 const TARGET_EPS = 10_000;
 
 /** Publishes every payload with QoS 1, never more than WINDOW ahead of what `consumed()` reports. */
-async function publishAll(topic: string, payloads: readonly string[], consumed: () => Promise<number> | number): Promise<void> {
-  const client = await mqtt.connectAsync(MQTT_URL, { clientId: `bench-line-${crypto.randomBytes(4).toString('hex')}`, protocolVersion: 5 });
+async function publishAll(url: string, topic: string, payloads: readonly string[], consumed: () => Promise<number> | number): Promise<void> {
+  const client = await mqtt.connectAsync(url, { clientId: `bench-line-${crypto.randomBytes(4).toString('hex')}`, protocolVersion: 5 });
   try {
     let sent = 0;
     let seen = 0;
@@ -70,12 +71,26 @@ export default async function run(): Promise<BenchResult[]> {
     process.stderr.write(`trace-ingest: skipped, it needs PostgreSQL: ${choice.reason}\n`);
     return [];
   }
+  // A broker of the benchmark's own unless BENCH_MQTT_URL names one: the machine's Mosquitto may be carrying a test
+  // suite's scans meanwhile, which the gateway's wildcard subscription would take in as well.
+  let broker: PrivateBroker | undefined;
+  if (!process.env.BENCH_MQTT_URL) broker = await startPrivateMosquitto();
+  const MQTT_URL = process.env.BENCH_MQTT_URL ?? broker?.url ?? 'mqtt://127.0.0.1:1883';
   const probe = await mqtt.connectAsync(MQTT_URL, { reconnectPeriod: 0, connectTimeout: 2000 }).catch((e: Error) => e);
   if (probe instanceof Error) {
     process.stderr.write(`trace-ingest: skipped, no MQTT broker at ${MQTT_URL}: ${probe.message}\n`);
+    await broker?.stop();
     return [];
   }
   await probe.endAsync();
+  try {
+    return await measure(choice.url, MQTT_URL, broker);
+  } finally {
+    await broker?.stop();
+  }
+}
+
+async function measure(databaseUrl: string, MQTT_URL: string, broker: PrivateBroker | undefined): Promise<BenchResult[]> {
 
   // Baseline: the same messages, same broker, to a subscriber that only counts (auto-acknowledged QoS 1).
   const baseTopic = `cradle/v1/BENCH/${crypto.randomBytes(4).toString('hex')}/scan`;
@@ -86,14 +101,14 @@ export default async function run(): Promise<BenchResult[]> {
   const fake = Array.from({ length: EVENTS }, (_, i) => `S${String(i).padStart(10, '0')}`);
   const basePayloads = messages('BENCH', 'BASE', '06923456000018', 'B1', fake);
   let started = Date.now();
-  await publishAll(baseTopic, basePayloads, () => received);
+  await publishAll(MQTT_URL, baseTopic, basePayloads, () => received);
   const baseOk = await until(async () => received >= EVENTS, 120_000);
   const baseSeconds = (Date.now() - started) / 1000;
   await sub.endAsync();
   if (!baseOk) throw new Error(`baseline subscriber received ${received} of ${EVENTS}`);
 
   const schema = benchSchemaName();
-  const gw = await startTraceGateway(choice.url, schema, { MQTT_URL, INGEST_CLIENT_ID: `bench-${schema}`, INGEST_SHARE_GROUP: `bench-${schema}`, INGEST_RECEIVE_MAXIMUM: String(WINDOW) });
+  const gw = await startTraceGateway(databaseUrl, schema, { MQTT_URL, INGEST_CLIENT_ID: `bench-${schema}`, INGEST_SHARE_GROUP: `bench-${schema}`, INGEST_RECEIVE_MAXIMUM: String(WINDOW) });
   try {
     const gtin = (await gw.pool.query<{ gtin: string }>(`select gtin from skus where category = 'formula' order by gtin limit 1`)).rows[0]!.gtin;
     const batch = 'BENCHIN';
@@ -110,17 +125,19 @@ export default async function run(): Promise<BenchResult[]> {
     // And where the rest of the CPU goes: PostgreSQL, the broker, this process (the publishing line); and the WAL.
     const walLsn = async () => (await gw.pool.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn')).rows[0]!.lsn;
     const lsn0 = await walLsn();
+    const brokerCpu0 = broker ? (processCpuSeconds(broker.pid) ?? 0) : 0;
     const own0 = process.cpuUsage();
     const {
       result: { result: ok, processSeconds: gatewayCpu },
       seconds: others,
     } = await commandCpuDuring(['postgres', 'mosquitto'], () =>
       cpuDuring(gw.pid, async () => {
-        await publishAll(`cradle/v1/F-01/${deviceCode}/scan`, payloads, ingested);
+        await publishAll(MQTT_URL, `cradle/v1/F-01/${deviceCode}/scan`, payloads, ingested);
         return until(async () => (await ingested()) >= EVENTS, 300_000);
       }),
     );
     const own = process.cpuUsage(own0);
+    const brokerCpu = broker ? (processCpuSeconds(broker.pid) ?? brokerCpu0) - brokerCpu0 : others.get('mosquitto')!;
     const walBytes = Number((await gw.pool.query<{ b: string }>('select pg_wal_lsn_diff($1, $2)::text as b', [await walLsn(), lsn0])).rows[0]!.b);
     const seconds = (Date.now() - started) / 1000;
     const done = await ingested();
@@ -138,7 +155,7 @@ export default async function run(): Promise<BenchResult[]> {
       const perEvent = (seconds: number) => (seconds * 1e6) / done;
       results.push(observed({ name, metric: 'gateway CPU per event', value: perEvent(gatewayCpu), unit: 'µs' }));
       results.push(observed({ name, metric: 'PostgreSQL CPU per event', value: perEvent(others.get('postgres')!), unit: 'µs' }));
-      results.push(observed({ name, metric: 'Mosquitto CPU per event', value: perEvent(others.get('mosquitto')!), unit: 'µs' }));
+      results.push(observed({ name, metric: 'Mosquitto CPU per event', value: perEvent(brokerCpu), unit: 'µs' }));
       results.push(observed({ name, metric: 'publisher (bench) CPU per event', value: perEvent((own.user + own.system) / 1e6), unit: 'µs' }));
       results.push(observed({ name, metric: 'WAL per event (all of PostgreSQL)', value: walBytes / done, unit: 'bytes' }));
     }
@@ -147,7 +164,7 @@ export default async function run(): Promise<BenchResult[]> {
   } finally {
     await gw.stop().catch(() => undefined);
     if (process.env.BENCH_KEEP_SCHEMA) process.stderr.write(`trace-ingest: kept schema ${schema}\n`);
-    else await dropSchema(choice.url, schema);
+    else await dropSchema(databaseUrl, schema);
   }
 }
 
