@@ -20,7 +20,7 @@ export interface IngestOptions {
   maxBatch?: number;
   /** How long the first message of a batch waits for company (default 10 ms). */
   lingerMs?: number;
-  /** Unacknowledged messages the broker may have in flight to us (MQTT 5 receive maximum; default 2000). */
+  /** Unacknowledged messages the broker may have in flight to us (MQTT 5 receive maximum; default 4000). */
   receiveMaximum?: number;
   /** Batch transactions running at once, each behind the one before (turns.ts); default 2. */
   batchesInFlight?: number;
@@ -76,7 +76,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const lingerMs = opts.lingerMs ?? 10;
   const stats: IngestStats = { batches: 0, received: 0, applied: 0, duplicates: 0, refused: 0, events: 0, anomalies: 0, failures: 0 };
   let generation = 0;
-  const batchesInFlight = opts.batchesInFlight ?? 2;
+  const batchesInFlight = opts.batchesInFlight ?? 3;
   let queue: Pending[] = [];
   /** In stream order; a batch leaves once committed and acknowledged. */
   const inFlight: Batch[] = [];
@@ -92,7 +92,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     reconnectPeriod: 1000,
     connectTimeout: 5000,
     ...(opts.auth.username ? { username: opts.auth.username, password: opts.auth.password } : {}),
-    ...(opts.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600, receiveMaximum: opts.receiveMaximum ?? 2000 } } : {}),
+    ...(opts.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600, receiveMaximum: opts.receiveMaximum ?? 4000 } } : {}),
   };
   const client = mqtt.connect(opts.mqttUrl, { ...options, manualConnect: true });
   const internal = client as unknown as { _sendPacket(packet: Packet, cb?: (err?: Error) => void, cbStorePut?: () => void, noStore?: boolean): void };

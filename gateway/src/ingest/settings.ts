@@ -7,8 +7,8 @@ const envSchema = z.object({
   INGEST_SHARE_GROUP: z.preprocess((v) => (v === '' ? undefined : v), id.optional()),
   INGEST_MAX_BATCH: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(10_000).default(1000)),
   INGEST_LINGER_MS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(1000).default(10)),
-  INGEST_BATCHES_IN_FLIGHT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(8).default(2)),
-  INGEST_RECEIVE_MAXIMUM: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(65_535).default(2000)),
+  INGEST_BATCHES_IN_FLIGHT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(8).default(3)),
+  INGEST_RECEIVE_MAXIMUM: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(65_535).default(4000)),
 });
 
 export interface IngestSettings {
