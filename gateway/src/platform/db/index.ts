@@ -45,6 +45,8 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<DatabaseH
     const pool = new pg.Pool({
       connectionString: opts.url,
       max: opts.poolSize ?? 10,
+      // Shown in pg_stat_activity, so an operator (or a benchmark) can tell the gateway's sessions apart.
+      application_name: process.env.PGAPPNAME || 'cradle-gateway',
       ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
     });
     if (opts.schema) {
