@@ -4,8 +4,11 @@
  * reservations. 120 first-tier dealers order, HQ placing for them; 200 SKUs are stocked at all 8 warehouses.
  * Beside it in the same run: bare Express 5 parsing the same JSON POSTs and answering a body of the same size.
  * Targets (the ordering issue): >= 500 orders/s sustained, p99 < 100 ms, no failed request.
+ * Also where the CPU goes (steadier than the rate on a shared machine): the gateway's and PostgreSQL's per order, the
+ * bare server's per request.
  */
 import { observed } from '../harness/compare';
+import { commandCpuDuring, cpuDuring } from '../harness/cpu';
 import { startBareExpress } from '../harness/bare-express-server';
 import { login, startGateway } from '../harness/gateway';
 import { type LoadSummary, loadTest } from '../harness/load';
@@ -80,7 +83,23 @@ async function prepare(base: string): Promise<Prepared> {
   return { bodies, token, responseBytes: Buffer.byteLength(text) };
 }
 
-async function measure(databaseUrl: string): Promise<{ load: LoadSummary; base: LoadSummary; bytes: number; allocatedShare: number; peakRss: number | undefined; basePeakRss: number | undefined }> {
+/** CPU seconds of a process over a load run, charged per request: CPU seconds / wall seconds / rate (µs). */
+const perRequestUs = (cpuSeconds: number, wallSeconds: number, load: LoadSummary) => (load.requestsPerSec > 0 ? (cpuSeconds / wallSeconds / load.requestsPerSec) * 1e6 : 0);
+
+interface Measured {
+  load: LoadSummary;
+  base: LoadSummary;
+  bytes: number;
+  allocatedShare: number;
+  peakRss: number | undefined;
+  basePeakRss: number | undefined;
+  /** µs of CPU per order: the gateway process, every PostgreSQL process on the machine; the bare server's per request. */
+  gatewayUs: number;
+  postgresUs: number;
+  baseUs: number;
+}
+
+async function measure(databaseUrl: string): Promise<Measured> {
   const settings = loadSettings();
   const schema = benchSchemaName();
   const gw = await startGateway({ databaseUrl, databaseSchema: schema });
@@ -88,17 +107,31 @@ async function measure(databaseUrl: string): Promise<{ load: LoadSummary; base: 
   let load: LoadSummary;
   let allocatedShare: number;
   let peakRss: number | undefined;
+  let gatewayUs: number;
+  let postgresUs: number;
   try {
     prepared = await prepare(gw.url);
-    load = await loadTest({
-      url: `${gw.url}/api/v1/orders`,
-      method: 'POST',
-      headers: { authorization: `Bearer ${prepared.token}`, 'content-type': 'application/json' },
-      bodies: prepared.bodies,
-      connections: settings.connections,
-      durationSec: settings.durationSec,
-      warmupSec: settings.warmupSec,
-    });
+    const t0 = process.hrtime.bigint();
+    const {
+      result: { result, processSeconds },
+      seconds,
+    } = await commandCpuDuring(['postgres'], () =>
+      cpuDuring(gw.pid, () =>
+        loadTest({
+          url: `${gw.url}/api/v1/orders`,
+          method: 'POST',
+          headers: { authorization: `Bearer ${prepared.token}`, 'content-type': 'application/json' },
+          bodies: prepared.bodies,
+          connections: settings.connections,
+          durationSec: settings.durationSec,
+          warmupSec: settings.warmupSec,
+        }),
+      ),
+    );
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+    load = result;
+    gatewayUs = perRequestUs(processSeconds, wall, load);
+    postgresUs = perRequestUs(seconds.get('postgres')!, wall, load);
     // Allocated first: requests still in flight when the load stops may commit between the two counts.
     const allocated = (await api(gw.url, prepared.token, 'GET', '/api/v1/orders?state=allocated&limit=1')).total as number;
     const all = (await api(gw.url, prepared.token, 'GET', '/api/v1/orders?limit=1')).total as number;
@@ -110,16 +143,20 @@ async function measure(databaseUrl: string): Promise<{ load: LoadSummary; base: 
   }
   const bare = await startBareExpress(prepared.responseBytes);
   try {
-    const base = await loadTest({
-      url: `${bare.url}/payload`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      bodies: prepared.bodies,
-      connections: settings.connections,
-      durationSec: settings.durationSec,
-      warmupSec: settings.warmupSec,
-    });
-    return { load, base, bytes: prepared.responseBytes, allocatedShare, peakRss, basePeakRss: bare.peakRssBytes() };
+    const t0 = process.hrtime.bigint();
+    const { result: base, processSeconds } = await cpuDuring(bare.pid, () =>
+      loadTest({
+        url: `${bare.url}/payload`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        bodies: prepared.bodies,
+        connections: settings.connections,
+        durationSec: settings.durationSec,
+        warmupSec: settings.warmupSec,
+      }),
+    );
+    const baseUs = perRequestUs(processSeconds, Number(process.hrtime.bigint() - t0) / 1e9, base);
+    return { load, base, bytes: prepared.responseBytes, allocatedShare, peakRss, basePeakRss: bare.peakRssBytes(), gatewayUs, postgresUs, baseUs };
   } finally {
     await bare.stop();
   }
@@ -151,6 +188,11 @@ export default async function run(): Promise<BenchResult[]> {
     observed({ name, metric: 'p50 latency', value: m.load.latency.p50, unit: 'ms', baseline: { name: baselineName, value: m.base.latency.p50 } }),
     { name, metric: 'failed requests', value: failed, unit: '', baseline: { name: baselineName, value: m.base.non2xx + m.base.errors }, target: '= 0', met: failed === 0 },
     observed({ name, metric: 'orders fully or partly allocated', value: m.allocatedShare * 100, unit: '%' }),
+    // Where the CPU goes, per order: the two cores hold the gateway, PostgreSQL and the load generator, so the rate can
+    // reach 500/s only when these add up to less than ~4 ms. PostgreSQL's figure counts every postgres process on the
+    // machine (the pool's backends, the WAL writer, autovacuum, and anything else using the server meanwhile).
+    observed({ name, metric: 'gateway CPU per order', value: m.gatewayUs, unit: 'µs', baseline: { name: 'bare Express 5, its CPU per request', value: m.baseUs } }),
+    observed({ name, metric: 'PostgreSQL CPU per order', value: m.postgresUs, unit: 'µs' }),
   ];
   if (m.peakRss !== undefined && m.basePeakRss !== undefined) rows.push(observed({ name, metric: 'peak RSS', value: m.peakRss / MiB, unit: 'MiB', baseline: { name: 'bare Express 5', value: m.basePeakRss / MiB } }));
   return rows;
