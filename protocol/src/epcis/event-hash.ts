@@ -54,11 +54,29 @@ function canonicalNumber(n: number): string {
  */
 export type EventHashProfile = 'cbv-2.0' | 'urn';
 
+/**
+ * Canonical forms of strings seen lately: a line's events repeat most of their values (read point, business location,
+ * bizStep, disposition, lot), and each costs several regular expressions and a Digital Link conversion. A pure
+ * function of the string, so a bounded map is safe; it is emptied when full.
+ */
+const CANONICAL_CACHE_LIMIT = 4096;
+const canonicalCache = new Map<string, string>();
+
 /** Value normalisation shared by every field: trim, CBV URN → web URI, numbers without trailing zeros, EPC → DL. */
 function canonicalValue(value: Json): string {
   if (typeof value === 'number') return canonicalNumber(value);
   if (typeof value === 'boolean') return String(value);
-  let text = String(value).trim();
+  const raw = String(value);
+  const known = canonicalCache.get(raw);
+  if (known !== undefined) return known;
+  const text = canonicalString(raw);
+  if (canonicalCache.size >= CANONICAL_CACHE_LIMIT) canonicalCache.clear();
+  canonicalCache.set(raw, text);
+  return text;
+}
+
+function canonicalString(raw: string): string {
+  let text = raw.trim();
   if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return canonicalNumber(Number(text));
   for (const [urn, web] of CBV_URN_PREFIXES) if (text.startsWith(urn)) text = web + text.slice(urn.length);
   if (text.startsWith('urn:epc:')) return epcUriToCanonicalDigitalLink(text) ?? text;
