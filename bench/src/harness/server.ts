@@ -69,6 +69,13 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   };
   child.stdout?.on('data', keepTail);
   child.stderr?.on('data', keepTail);
+  // BENCH_SERVER_LOG=<file>: the server's whole output is appended there as well, to look into a run afterwards.
+  if (process.env.BENCH_SERVER_LOG) {
+    const log = fs.createWriteStream(process.env.BENCH_SERVER_LOG, { flags: 'a' });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once('exit', () => log.end());
+  }
 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
