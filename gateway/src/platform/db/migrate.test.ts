@@ -20,6 +20,17 @@ describe.each(DRIVERS)('data layer on %s', (driver) => {
     }
   });
 
+  it('keeps every SKU: stock movements and order lines refer to them without a per-row check (migration 014)', async () => {
+    const t = await openTestDatabase(driver);
+    try {
+      await t.db.insertInto('skus').values({ gtin: '06923456000018', name: 'formula', category: 'formula', units_per_case: 6, shelf_life_days: 720, expiry_warning_days: 180 }).execute();
+      await expect(t.db.deleteFrom('skus').where('gtin', '=', '06923456000018').execute()).rejects.toThrow(/SKUs are never deleted/);
+      expect(await t.db.selectFrom('skus').select('gtin').execute()).toEqual([{ gtin: '06923456000018' }]);
+    } finally {
+      await t.dispose();
+    }
+  });
+
   it('rolls a failed transaction back completely', async () => {
     const t = await openTestDatabase(driver);
     try {

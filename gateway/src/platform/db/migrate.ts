@@ -14,6 +14,7 @@ import * as m010 from './migrations/010_epcis_key_query';
 import * as m011 from './migrations/011_codes_fillfactor';
 import * as m012 from './migrations/012_order_placement_cost';
 import * as m013 from './migrations/013_codes_party_checks';
+import * as m014 from './migrations/014_order_path_sku_checks';
 
 /**
  * Migrations are plain, ordered, forward-only modules listed here (a static list, so bundlers and tsx
@@ -35,6 +36,7 @@ export const migrations: Record<string, Migration> = {
   '011_codes_fillfactor': m011,
   '012_order_placement_cost': m012,
   '013_codes_party_checks': m013,
+  '014_order_path_sku_checks': m014,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
