@@ -4,11 +4,13 @@
  * reservations. 120 first-tier dealers order, HQ placing for them; 200 SKUs are stocked at all 8 warehouses.
  * Beside it in the same run: bare Express 5 parsing the same JSON POSTs and answering a body of the same size.
  * Targets (the ordering issue): >= 500 orders/s sustained, p99 < 100 ms, no failed request.
- * Also where the CPU goes (steadier than the rate on a shared machine): the gateway's and PostgreSQL's per order, the
- * bare server's per request.
+ * Also where the CPU goes (steadier than the rate on a shared machine): the gateway's and PostgreSQL's per order (the
+ * gateway's own sessions, found by application_name, and every postgres process), the bare server's per request, and
+ * the WAL written per order.
  */
 import { observed } from '../harness/compare';
-import { commandCpuDuring, cpuDuring } from '../harness/cpu';
+import pg from 'pg';
+import { commandCpuDuring, cpuDuring, processCpuSeconds } from '../harness/cpu';
 import { startBareExpress } from '../harness/bare-express-server';
 import { login, startGateway } from '../harness/gateway';
 import { type LoadSummary, loadTest } from '../harness/load';
@@ -93,24 +95,35 @@ interface Measured {
   allocatedShare: number;
   peakRss: number | undefined;
   basePeakRss: number | undefined;
-  /** µs of CPU per order: the gateway process, every PostgreSQL process on the machine; the bare server's per request. */
+  /** µs of CPU per order: the gateway process, its PostgreSQL sessions, every PostgreSQL process on the machine; the bare server's per request. */
   gatewayUs: number;
+  sessionsUs: number;
   postgresUs: number;
+  walBytesPerOrder: number;
   baseUs: number;
 }
 
 async function measure(databaseUrl: string): Promise<Measured> {
   const settings = loadSettings();
   const schema = benchSchemaName();
-  const gw = await startGateway({ databaseUrl, databaseSchema: schema });
+  const gw = await startGateway({ databaseUrl, databaseSchema: schema, env: { PGAPPNAME: `bench-${schema}` } });
+  const watcher = new pg.Client({ connectionString: databaseUrl });
   let prepared: Prepared;
   let load: LoadSummary;
   let allocatedShare: number;
   let peakRss: number | undefined;
   let gatewayUs: number;
+  let sessionsUs: number;
   let postgresUs: number;
+  let walBytesPerOrder: number;
   try {
     prepared = await prepare(gw.url);
+    // The gateway's own PostgreSQL sessions (by application_name): other work on the machine's server is not counted.
+    await watcher.connect();
+    const backends = async () => (await watcher.query<{ pid: number }>('select pid from pg_stat_activity where application_name = $1', [`bench-${schema}`])).rows.map((r) => r.pid);
+    const walLsn = async () => (await watcher.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn')).rows[0]!.lsn;
+    const sessions0 = new Map((await backends()).map((pid) => [pid, processCpuSeconds(pid) ?? 0]));
+    const lsn0 = await walLsn();
     const t0 = process.hrtime.bigint();
     const {
       result: { result, processSeconds },
@@ -129,15 +142,22 @@ async function measure(databaseUrl: string): Promise<Measured> {
       ),
     );
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+    let sessionsCpu = 0;
+    for (const pid of await backends()) sessionsCpu += (processCpuSeconds(pid) ?? 0) - (sessions0.get(pid) ?? 0);
+    const walBytes = Number((await watcher.query<{ b: string }>('select pg_wal_lsn_diff($1, $2)::text as b', [await walLsn(), lsn0])).rows[0]!.b);
     load = result;
     gatewayUs = perRequestUs(processSeconds, wall, load);
+    sessionsUs = perRequestUs(sessionsCpu, wall, load);
     postgresUs = perRequestUs(seconds.get('postgres')!, wall, load);
     // Allocated first: requests still in flight when the load stops may commit between the two counts.
     const allocated = (await api(gw.url, prepared.token, 'GET', '/api/v1/orders?state=allocated&limit=1')).total as number;
     const all = (await api(gw.url, prepared.token, 'GET', '/api/v1/orders?limit=1')).total as number;
     allocatedShare = all > 0 ? allocated / all : 0;
+    // Every order placed in the run (warm-up included, the probe not) wrote its share of the WAL.
+    walBytesPerOrder = all > 1 ? walBytes / (all - 1) : 0;
     peakRss = gw.peakRssBytes();
   } finally {
+    await watcher.end().catch(() => undefined);
     await gw.stop();
     await dropSchema(databaseUrl, schema);
   }
@@ -156,7 +176,7 @@ async function measure(databaseUrl: string): Promise<Measured> {
       }),
     );
     const baseUs = perRequestUs(processSeconds, Number(process.hrtime.bigint() - t0) / 1e9, base);
-    return { load, base, bytes: prepared.responseBytes, allocatedShare, peakRss, basePeakRss: bare.peakRssBytes(), gatewayUs, postgresUs, baseUs };
+    return { load, base, bytes: prepared.responseBytes, allocatedShare, peakRss, basePeakRss: bare.peakRssBytes(), gatewayUs, sessionsUs, postgresUs, walBytesPerOrder, baseUs };
   } finally {
     await bare.stop();
   }
@@ -189,10 +209,12 @@ export default async function run(): Promise<BenchResult[]> {
     { name, metric: 'failed requests', value: failed, unit: '', baseline: { name: baselineName, value: m.base.non2xx + m.base.errors }, target: '= 0', met: failed === 0 },
     observed({ name, metric: 'orders fully or partly allocated', value: m.allocatedShare * 100, unit: '%' }),
     // Where the CPU goes, per order: the two cores hold the gateway, PostgreSQL and the load generator, so the rate can
-    // reach 500/s only when these add up to less than ~4 ms. PostgreSQL's figure counts every postgres process on the
-    // machine (the pool's backends, the WAL writer, autovacuum, and anything else using the server meanwhile).
+    // reach 500/s only when these add up to less than ~4 ms. "All processes" counts every postgres process on the machine
+    // (the WAL writer, autovacuum, and anything else using the server meanwhile), "gateway sessions" the pool's own.
     observed({ name, metric: 'gateway CPU per order', value: m.gatewayUs, unit: 'µs', baseline: { name: 'bare Express 5, its CPU per request', value: m.baseUs } }),
-    observed({ name, metric: 'PostgreSQL CPU per order', value: m.postgresUs, unit: 'µs' }),
+    observed({ name, metric: 'PostgreSQL CPU per order, gateway sessions', value: m.sessionsUs, unit: 'µs' }),
+    observed({ name, metric: 'PostgreSQL CPU per order, all processes', value: m.postgresUs, unit: 'µs' }),
+    observed({ name, metric: 'WAL per order (all of PostgreSQL)', value: m.walBytesPerOrder, unit: 'bytes' }),
   ];
   if (m.peakRss !== undefined && m.basePeakRss !== undefined) rows.push(observed({ name, metric: 'peak RSS', value: m.peakRss / MiB, unit: 'MiB', baseline: { name: 'bare Express 5', value: m.basePeakRss / MiB } }));
   return rows;
