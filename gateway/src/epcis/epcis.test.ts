@@ -120,6 +120,19 @@ describe.each(['pglite', 'postgres'] as const)('EPCIS 2.0 interface on %s', (dri
     const one = await gw.call('GET', `/epcis/events/${encodeURIComponent(first.body.eventID)}`, { token: hq });
     expect(one.status).toBe(200);
     expect(one.body.bizStep).toBe('inspecting');
+    // The hash is that event's eventID (stored once, as the hash): another event may not take it as its own eventID.
+    const other = ok(buildObjectEvent({ eventTime: '2025-03-03T09:00:00.000Z', eventTimeZoneOffset: '+08:00', action: 'OBSERVE', epcs: [cans[1]!], bizStep: 'inspecting', bizLocation: factorySgln }));
+    const taken = await gw.call('POST', '/epcis/events', { token: hq, body: { ...other, eventID: first.body.eventID } });
+    expect(taken.status).toBe(409);
+    expect(taken.body.eventID).toBe(first.body.eventID);
+    const still = await gw.call('GET', `/epcis/events?EQ_eventID=${encodeURIComponent(first.body.eventID)}`, { token: hq });
+    expect(still.body.epcisBody.queryResults.resultsBody.eventList.map((e: { epcList: string[] }) => e.epcList)).toEqual([[cans[0]]]);
+    // An eventID of its own is kept as given and found by it.
+    const own = await gw.call('POST', '/epcis/events', { token: hq, body: { ...other, eventID: 'urn:uuid:1f0b6a3e-8c1d-4c55-9a51-7d0c2a1b9e01' } });
+    expect(own.status).toBe(201);
+    const found = await gw.call('GET', `/epcis/events/${encodeURIComponent('urn:uuid:1f0b6a3e-8c1d-4c55-9a51-7d0c2a1b9e01')}`, { token: hq });
+    expect(found.status).toBe(200);
+    expect(found.body.epcList).toEqual([cans[1]]);
   });
 
   it('refuses schema-invalid EPCIS with the failing path and oversized documents with 413; nothing changes', async () => {

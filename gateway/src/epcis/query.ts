@@ -85,7 +85,11 @@ export async function queryEvents(db: Db, params: Record<string, string>, princi
   if (p('EQ_disposition')) q = q.where('e.disposition', 'in', list(p('EQ_disposition')!).map((v) => cbvWord(v) ?? v));
   if (p('EQ_readPoint')) q = q.where('e.read_point', 'in', list(p('EQ_readPoint')!));
   if (p('EQ_bizLocation')) q = q.where('e.biz_location', 'in', list(p('EQ_bizLocation')!));
-  if (p('EQ_eventID')) q = q.where('e.event_id', 'in', list(p('EQ_eventID')!));
+  // An eventID is event_id, or the hash of an event stored under its hash (event_id null: migration 015).
+  if (p('EQ_eventID')) {
+    const ids = list(p('EQ_eventID')!);
+    q = q.where((eb) => eb.or([eb('e.event_id', 'in', ids), eb.and([eb('e.event_id', 'is', null), eb('e.event_hash', 'in', ids)])]));
+  }
   if (p('GE_eventTime')) q = q.where('e.event_time', '>=', time('GE_eventTime', p('GE_eventTime')!));
   if (p('LT_eventTime')) q = q.where('e.event_time', '<', time('LT_eventTime', p('LT_eventTime')!));
   if (p('GE_recordTime')) q = q.where('e.record_time', '>=', new Date(time('GE_recordTime', p('GE_recordTime')!)));

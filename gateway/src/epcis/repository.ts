@@ -41,7 +41,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
  */
 export async function storeEvents(trx: Transaction<Database>, items: readonly EventToStore[]): Promise<StoreResult> {
   const duplicates: StoreResult['duplicates'] = [];
-  const candidates: { index: number; eventId: string; hash: string; item: EventToStore; event: EventDoc }[] = [];
+  let candidates: { index: number; eventId: string; hash: string; item: EventToStore; event: EventDoc }[] = [];
   const seen = new Set<string>();
   items.forEach((item, index) => {
     const hash = item.hash ?? eventHash(item.event, item.namespaces ? { namespaces: item.namespaces } : {});
@@ -57,6 +57,23 @@ export async function storeEvents(trx: Transaction<Database>, items: readonly Ev
   });
   if (candidates.length === 0) return { stored: [], duplicates };
 
+  // An eventID of the event's own must not be an eventID already: the hash of an event stored under its hash (whose
+  // event_id is null, migration 015) is its eventID. Hash-named events need no such look-up: the same hash is the
+  // same event, which the unique event_hash finds.
+  const own = candidates.filter((c) => c.eventId !== c.hash);
+  if (own.length) {
+    const taken = await sql<{ event_hash: string }>`
+      select event_hash from epcis_events where event_id is null and event_hash = any(${own.map((c) => c.eventId)}::text[])`.execute(trx);
+    if (taken.rows.length) {
+      const takenIds = new Set(taken.rows.map((r) => r.event_hash));
+      for (const c of own) if (takenIds.has(c.eventId)) duplicates.push({ index: c.index, eventId: c.eventId, hash: c.hash });
+      candidates = candidates.filter((c) => !takenIds.has(c.eventId));
+      if (candidates.length === 0) {
+        duplicates.sort((a, b) => a.index - b.index);
+        return { stored: [], duplicates };
+      }
+    }
+  }
   // The documents as one JSON array (PostgreSQL parses it in one pass; jsonb_to_recordset over the same rows cost about
   // ten times as much), the columns that are plain fields of the document read from it in SQL, and the rest as column
   // arrays zipped by ROWS FROM. An eventID equal to the hash travels once, as the hash.
@@ -66,7 +83,7 @@ export async function storeEvents(trx: Transaction<Database>, items: readonly Ev
   const inserted = await sql<{ pk: number | string; event_hash: string }>`
     with ins as (
       insert into epcis_events (event_id, event_hash, source_id, type, action, event_time, biz_step, disposition, read_point, biz_location, doc)
-      select coalesce(v.event_id, v.event_hash), v.event_hash, v.source_id, v.doc->>'type', v.doc->>'action', (v.doc->>'eventTime')::timestamptz,
+      select v.event_id, v.event_hash, v.source_id, v.doc->>'type', v.doc->>'action', (v.doc->>'eventTime')::timestamptz,
         v.biz_step, v.disposition, v.doc->'readPoint'->>'id', v.doc->'bizLocation'->>'id', v.doc
       from rows from (
         unnest(${col((c) => (c.eventId === c.hash ? null : c.eventId))}::text[]), unnest(${col((c) => c.hash)}::text[]),

@@ -120,7 +120,7 @@ export function createDiversionFeed(db: Db, opts: DiversionFeedOptions = {}): Tr
   async function settledEventsAfter(pk: number, limit: number): Promise<{ rows: EventRow[]; last: number }> {
     for (let attempt = 0; ; attempt++) {
       const r = await sql<EventRow>`
-        select pk, event_id, biz_step, biz_location, read_point, event_time, source_id
+        select pk, coalesce(event_id, event_hash) as event_id, biz_step, biz_location, read_point, event_time, source_id
         from epcis_events where pk > ${pk} order by pk limit ${limit}`.execute(db);
       const rows: EventRow[] = [];
       let expect = pk + 1;

@@ -98,7 +98,7 @@ export function traceRoutes({ db }: { db: Db }): AnyRoute[] {
         if (query.epc) sel = sel.where('anomalies.epc', '=', query.epc);
         if (query.before) sel = sel.where('anomalies.id', '<', query.before);
         const rows = await sel
-          .select(['anomalies.id', 'anomalies.kind', 'anomalies.epc', 'epcis_events.event_id', 'anomalies.source_id', 'anomalies.detail', 'anomalies.evidence', 'anomalies.detected_at'])
+          .select(['anomalies.id', 'anomalies.kind', 'anomalies.epc', sql<string | null>`coalesce(epcis_events.event_id, epcis_events.event_hash)`.as('event_id'), 'anomalies.source_id', 'anomalies.detail', 'anomalies.evidence', 'anomalies.detected_at'])
           .orderBy('anomalies.id', 'desc')
           .limit(query.limit)
           .execute();

@@ -15,6 +15,7 @@ import * as m011 from './migrations/011_codes_fillfactor';
 import * as m012 from './migrations/012_order_placement_cost';
 import * as m013 from './migrations/013_codes_party_checks';
 import * as m014 from './migrations/014_order_path_sku_checks';
+import * as m015 from './migrations/015_epcis_own_event_ids';
 
 /**
  * Migrations are plain, ordered, forward-only modules listed here (a static list, so bundlers and tsx
@@ -37,6 +38,7 @@ export const migrations: Record<string, Migration> = {
   '012_order_placement_cost': m012,
   '013_codes_party_checks': m013,
   '014_order_path_sku_checks': m014,
+  '015_epcis_own_event_ids': m015,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

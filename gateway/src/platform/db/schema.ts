@@ -639,7 +639,8 @@ export interface CodesTable {
 
 export interface EpcisEventsTable {
   pk: Generated<number>;
-  event_id: string;
+  /** The event's own eventID; null when its eventID is its GS1 event hash (event_hash). Read coalesce(event_id, event_hash). */
+  event_id: string | null;
   event_hash: string;
   source_id: string | null;
   type: string;
