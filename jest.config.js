@@ -7,6 +7,7 @@ const workspaces = ['protocol', 'gateway', 'edge-agent', 'connectors', 'flows', 
 
 module.exports = {
   testEnvironment: 'node',
+  setupFiles: [path.join(__dirname, 'jest.setup.js')],
   roots: workspaces.map((w) => path.join(__dirname, w, 'src')).filter((d) => fs.existsSync(d)),
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j)sx?$': swc },

@@ -50,6 +50,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
         DATABASE_SCHEMA: opts.databaseSchema ?? '',
         MQTT_URL: '',
         REDIS_URL: '',
+        // A benchmark's MQTT session is of no use after it: let the broker forget it soon (production keeps 7 days).
+        INGEST_SESSION_EXPIRY_SECONDS: '60',
         ...opts.env,
       },
       readyUrl: '/readyz',

@@ -22,6 +22,8 @@ export interface IngestOptions {
   lingerMs?: number;
   /** Unacknowledged messages the broker may have in flight to us (MQTT 5 receive maximum; default 4000). */
   receiveMaximum?: number;
+  /** MQTT 5 session expiry in seconds (default 7 days). */
+  sessionExpirySeconds?: number;
   /** Batch transactions running at once, each behind the one before (turns.ts); default 2. */
   batchesInFlight?: number;
   onBatch?: (outcome: BatchOutcome) => void;
@@ -92,7 +94,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     reconnectPeriod: 1000,
     connectTimeout: 5000,
     ...(opts.auth.username ? { username: opts.auth.username, password: opts.auth.password } : {}),
-    ...(opts.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600, receiveMaximum: opts.receiveMaximum ?? 4000 } } : {}),
+    ...(opts.protocolVersion === 5 ? { properties: { sessionExpiryInterval: opts.sessionExpirySeconds ?? 7 * 24 * 3600, receiveMaximum: opts.receiveMaximum ?? 4000 } } : {}),
   };
   const client = mqtt.connect(opts.mqttUrl, { ...options, manualConnect: true });
   const internal = client as unknown as { _sendPacket(packet: Packet, cb?: (err?: Error) => void, cbStorePut?: () => void, noStore?: boolean): void };

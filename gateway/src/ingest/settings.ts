@@ -9,6 +9,7 @@ const envSchema = z.object({
   INGEST_LINGER_MS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(1000).default(10)),
   INGEST_BATCHES_IN_FLIGHT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(8).default(3)),
   INGEST_RECEIVE_MAXIMUM: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(65_535).default(4000)),
+  INGEST_SESSION_EXPIRY_SECONDS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(4_294_967_295).default(7 * 24 * 3600)),
 });
 
 export interface IngestSettings {
@@ -19,6 +20,8 @@ export interface IngestSettings {
   batchesInFlight: number;
   /** MQTT 5 receive maximum: how many unacknowledged messages the broker may have out to this client. */
   receiveMaximum: number;
+  /** MQTT 5 session expiry: how long the broker keeps the session (and queues its messages) while the gateway is away. */
+  sessionExpirySeconds: number;
 }
 
 /**
@@ -41,5 +44,6 @@ export function ingestSettings(env: NodeJS.ProcessEnv, database: { schema: strin
     lingerMs: e.INGEST_LINGER_MS,
     batchesInFlight: e.INGEST_BATCHES_IN_FLIGHT,
     receiveMaximum: e.INGEST_RECEIVE_MAXIMUM,
+    sessionExpirySeconds: e.INGEST_SESSION_EXPIRY_SECONDS,
   };
 }
