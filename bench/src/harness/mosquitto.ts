@@ -23,8 +23,9 @@ export async function startPrivateMosquitto(): Promise<PrivateBroker | undefined
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-bench-mosquitto-'));
   const conf = path.join(dir, 'mosquitto.conf');
-  // The broker's defaults otherwise, max_queued_messages (1000) included, as a plain installation has them.
-  fs.writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n${process.env.BENCH_MOSQUITTO_LOG ? `log_dest file ${process.env.BENCH_MOSQUITTO_LOG}\nlog_type warning\nlog_type error\nlog_type notice\n` : "log_dest none\n"}`);
+  // The queue limit of the deployment's broker (docker/mosquitto.conf), which is sized so that a gateway behind by a
+  // while does not make the broker drop its ingest; the broker's defaults otherwise.
+  fs.writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n${process.env.BENCH_MOSQUITTO_LOG ? `log_dest file ${process.env.BENCH_MOSQUITTO_LOG}\nlog_type warning\nlog_type error\nlog_type notice\n` : "log_dest none\n"}`);
   const child: ChildProcess = spawn(binary, ['-c', conf], { stdio: 'ignore' });
   const url = `mqtt://127.0.0.1:${port}`;
   const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
