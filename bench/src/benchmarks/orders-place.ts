@@ -159,7 +159,8 @@ async function measure(databaseUrl: string): Promise<Measured> {
   } finally {
     await watcher.end().catch(() => undefined);
     await gw.stop();
-    await dropSchema(databaseUrl, schema);
+    if (process.env.BENCH_KEEP_SCHEMA) process.stderr.write(`orders-place: kept schema ${schema}\n`);
+    else await dropSchema(databaseUrl, schema);
   }
   const bare = await startBareExpress(prepared.responseBytes);
   try {
