@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { refuseDeletes } from './refuse-deletes';
 
 /**
  * codes.holder_id and codes.shipped_to change at nearly every step of a code's life, and each change fired a
@@ -10,12 +11,5 @@ import { type Kysely, sql } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`alter table codes drop constraint if exists codes_holder_id_fkey`.execute(db);
   await sql`alter table codes drop constraint if exists codes_shipped_to_fkey`.execute(db);
-  await sql`
-    create or replace function parties_refuse_delete() returns trigger language plpgsql as $$
-    begin
-      raise exception 'parties are never deleted (codes, orders and the trace refer to them): suspend or close the account instead'
-        using errcode = 'restrict_violation';
-    end $$`.execute(db);
-  await sql`drop trigger if exists parties_refuse_delete on parties`.execute(db);
-  await sql`create trigger parties_refuse_delete before delete on parties for each row execute function parties_refuse_delete()`.execute(db);
+  await refuseDeletes(db, 'parties', 'parties are never deleted (codes, orders and the trace refer to them): suspend or close the account instead');
 }

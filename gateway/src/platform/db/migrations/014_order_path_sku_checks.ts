@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { refuseDeletes } from './refuse-deletes';
 
 /**
  * A placed order of 5 lines wrote 15 foreign-key checks against the catalogue and the warehouses: its 5 reservation
@@ -15,12 +16,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`alter table stock_movements drop constraint if exists stock_movements_sku_id_fkey`.execute(db);
   await sql`alter table stock_movements drop constraint if exists stock_movements_location_id_fkey`.execute(db);
   await sql`alter table order_lines drop constraint if exists order_lines_sku_id_fkey`.execute(db);
-  await sql`
-    create or replace function skus_refuse_delete() returns trigger language plpgsql as $$
-    begin
-      raise exception 'SKUs are never deleted (stock movements and order lines refer to them): discontinue the SKU instead'
-        using errcode = 'restrict_violation';
-    end $$`.execute(db);
-  await sql`drop trigger if exists skus_refuse_delete on skus`.execute(db);
-  await sql`create trigger skus_refuse_delete before delete on skus for each row execute function skus_refuse_delete()`.execute(db);
+  await refuseDeletes(db, 'skus', 'SKUs are never deleted (stock movements and order lines refer to them): discontinue the SKU instead');
 }
