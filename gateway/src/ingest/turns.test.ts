@@ -28,7 +28,8 @@ describe('batches in flight keep the order of the stream', () => {
     expect(log).toEqual(['1:ledger', '2:ledger']);
     await firstTurn.enter('streams');
     await settle();
-    expect(log).toEqual(['1:ledger', '2:ledger', '2:records', '2:codes']);
+    // Past its codes, the first batch lets the second store its records, but not read codes before it committed.
+    expect(log).toEqual(['1:ledger', '2:ledger', '2:records']);
 
     let streams = false;
     void secondTurn.enter('streams').then(() => (streams = true));
@@ -36,6 +37,7 @@ describe('batches in flight keep the order of the stream', () => {
     expect(streams).toBe(false);
     first.committed();
     await settle();
+    expect(log).toEqual(['1:ledger', '2:ledger', '2:records', '2:codes']);
     expect(streams).toBe(true);
   });
 

@@ -1,7 +1,8 @@
 /**
- * Batches in flight one behind the other, keeping the order of the stream. Two batch transactions may run at once
+ * Batches in flight one behind the other, keeping the order of the stream. Several batch transactions may run at once
  * (batch N+1 stores its events while batch N updates codes and commits), but each takes its row locks only after the
- * batch before it took the same ones, and commits only after that batch committed: what one device sent is applied
+ * batch before it took the same ones, updates codes only after that batch committed (it must see the families that
+ * batch changed), and commits only after that batch committed: what one device sent is applied
  * in the order it arrived (lifecycle, sequence tracking, which copy of a replayed message counts), and two batches
  * never wait on each other's locks in a circle.
  *
@@ -60,6 +61,10 @@ export class BatchAttempt {
           if (s === stage) break;
           this.passed.get(s)!.resolve();
         }
+        // The codes stage reads what the batch before did to the codes, committed: it finds a code's family with a
+        // recursive query, whose snapshot would not see a parent link the batch before set and has not committed yet
+        // (a case shipped right after its cans were packed into it would leave the cans behind).
+        if (stage === 'codes') await this.before?.outcome.promise;
         await this.before?.passed.get(stage)!.promise;
       },
       beforeCommit: async () => {
