@@ -106,7 +106,7 @@ interface Measured {
 async function measure(databaseUrl: string): Promise<Measured> {
   const settings = loadSettings();
   const schema = benchSchemaName();
-  const gw = await startGateway({ databaseUrl, databaseSchema: schema, env: { PGAPPNAME: `bench-${schema}` } });
+  const gw = await startGateway({ databaseUrl, databaseSchema: schema, env: { PGAPPNAME: `bench-${schema}` }, nodeArgs: process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [] });
   const watcher = new pg.Client({ connectionString: databaseUrl });
   let prepared: Prepared;
   let load: LoadSummary;
