@@ -10,7 +10,7 @@ import pino from 'pino';
 import { EdgeAgent } from '../agent/agent';
 import { makeRead, ScannerSimulator } from '../simulators/scanner-simulator';
 import { VirtualSerialPair } from '../simulators/virtual-serial';
-import { Receiver, waitFor } from '../testing/brokers';
+import { Receiver, sleep, waitFor } from '../testing/brokers';
 import { scannerConfig, testConfig } from '../testing/agent-config';
 
 describe('scanner port removed and re-created', () => {
@@ -51,9 +51,12 @@ describe('scanner port removed and re-created', () => {
     await pair.start();
     await waitFor('online again', () => statuses().slice(degradedAt).some((s) => s.state === 'online'), 20_000);
 
-    // The device end stays open until the read is delivered: closing it hangs up socat's link, and a pty hung up
-    // before the agent read it drops what was still buffered (seen once under a loaded full suite).
+    // The device end stays open until the read is delivered (closing it hangs up socat's link). A read written the
+    // very moment the agent reports the port open was lost about one run in four (also with the device end opened
+    // earlier); 300 ms later, never in 6 runs. Not explained yet (the pty pair's or serialport's set-up after an
+    // open?): the scan waits as long as a person takes to scan after plugging a scanner in; docs/edge-agent.md notes it.
     sim = new ScannerSimulator(pair.deviceEnd);
+    await sleep(300);
     sim.write(makeRead('gs1-128', 42));
     await waitFor('read after reconnect delivered', () => receiver!.unique('scan').some((m) => m.payload.raw === makeRead('gs1-128', 42)));
     sim.close();
