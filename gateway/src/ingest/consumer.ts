@@ -3,6 +3,7 @@ import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient, type P
 import type { Db } from '../platform/db';
 import type { Logger } from '../platform/logging';
 import { type BatchOutcome, createIngestHints, ingestBatch, type InboundMessage, prepareMessage } from './batch';
+import { INGEST_DEFAULTS } from './settings';
 import { BatchAttempt, EarlierBatchFailed } from './turns';
 
 export interface IngestOptions {
@@ -16,15 +17,15 @@ export interface IngestOptions {
   clientId: string;
   /** Shared-subscription group ($share/{group}/...), so replicas split the stream; MQTT 5 only. */
   shareGroup?: string | undefined;
-  /** Messages per transaction (default 1000). */
+  /** Messages per transaction (default INGEST_DEFAULTS, settings.ts, as for the options below). */
   maxBatch?: number;
-  /** How long the first message of a batch waits for company (default 10 ms). */
+  /** How long the first message of a batch waits for company, ms. */
   lingerMs?: number;
-  /** Unacknowledged messages the broker may have in flight to us (MQTT 5 receive maximum; default 4000). */
+  /** Unacknowledged messages the broker may have in flight to us (MQTT 5 receive maximum). */
   receiveMaximum?: number;
-  /** MQTT 5 session expiry in seconds (default 7 days). */
+  /** MQTT 5 session expiry in seconds. */
   sessionExpirySeconds?: number;
-  /** Batch transactions running at once, each behind the one before (turns.ts); default 2. */
+  /** Batch transactions running at once, each behind the one before (turns.ts). */
   batchesInFlight?: number;
   onBatch?: (outcome: BatchOutcome) => void;
 }
@@ -74,11 +75,11 @@ interface Batch {
  * broker redelivers, and an old packet id must not acknowledge a new message.
  */
 export async function startIngest(opts: IngestOptions): Promise<Ingest> {
-  const maxBatch = opts.maxBatch ?? 1000;
-  const lingerMs = opts.lingerMs ?? 10;
+  const maxBatch = opts.maxBatch ?? INGEST_DEFAULTS.maxBatch;
+  const lingerMs = opts.lingerMs ?? INGEST_DEFAULTS.lingerMs;
   const stats: IngestStats = { batches: 0, received: 0, applied: 0, duplicates: 0, refused: 0, events: 0, anomalies: 0, failures: 0 };
   let generation = 0;
-  const batchesInFlight = opts.batchesInFlight ?? 3;
+  const batchesInFlight = opts.batchesInFlight ?? INGEST_DEFAULTS.batchesInFlight;
   let queue: Pending[] = [];
   /** In stream order; a batch leaves once committed and acknowledged. */
   const inFlight: Batch[] = [];
@@ -94,7 +95,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     reconnectPeriod: 1000,
     connectTimeout: 5000,
     ...(opts.auth.username ? { username: opts.auth.username, password: opts.auth.password } : {}),
-    ...(opts.protocolVersion === 5 ? { properties: { sessionExpiryInterval: opts.sessionExpirySeconds ?? 7 * 24 * 3600, receiveMaximum: opts.receiveMaximum ?? 4000 } } : {}),
+    ...(opts.protocolVersion === 5 ? { properties: { sessionExpiryInterval: opts.sessionExpirySeconds ?? INGEST_DEFAULTS.sessionExpirySeconds, receiveMaximum: opts.receiveMaximum ?? INGEST_DEFAULTS.receiveMaximum } } : {}),
   };
   const client = mqtt.connect(opts.mqttUrl, { ...options, manualConnect: true });
   const internal = client as unknown as { _sendPacket(packet: Packet, cb?: (err?: Error) => void, cbStorePut?: () => void, noStore?: boolean): void };

@@ -1,15 +1,18 @@
 import os from 'node:os';
 import { z } from 'zod';
 
+/** The ingest's defaults: the environment's (below) and startIngest's when a caller leaves an option out. */
+export const INGEST_DEFAULTS = { maxBatch: 1000, lingerMs: 10, batchesInFlight: 3, receiveMaximum: 4000, sessionExpirySeconds: 7 * 24 * 3600 } as const;
+
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only (1-64)');
 const envSchema = z.object({
   INGEST_CLIENT_ID: z.preprocess((v) => (v === '' ? undefined : v), id.optional()),
   INGEST_SHARE_GROUP: z.preprocess((v) => (v === '' ? undefined : v), id.optional()),
-  INGEST_MAX_BATCH: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(10_000).default(1000)),
-  INGEST_LINGER_MS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(1000).default(10)),
-  INGEST_BATCHES_IN_FLIGHT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(8).default(3)),
-  INGEST_RECEIVE_MAXIMUM: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(65_535).default(4000)),
-  INGEST_SESSION_EXPIRY_SECONDS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(4_294_967_295).default(7 * 24 * 3600)),
+  INGEST_MAX_BATCH: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(10_000).default(INGEST_DEFAULTS.maxBatch)),
+  INGEST_LINGER_MS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(1000).default(INGEST_DEFAULTS.lingerMs)),
+  INGEST_BATCHES_IN_FLIGHT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(8).default(INGEST_DEFAULTS.batchesInFlight)),
+  INGEST_RECEIVE_MAXIMUM: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(65_535).default(INGEST_DEFAULTS.receiveMaximum)),
+  INGEST_SESSION_EXPIRY_SECONDS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(4_294_967_295).default(INGEST_DEFAULTS.sessionExpirySeconds)),
 });
 
 export interface IngestSettings {
