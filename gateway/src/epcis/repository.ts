@@ -55,8 +55,6 @@ export async function storeEvents(trx: Transaction<Database>, items: readonly Ev
     const { '@context': _ctx, recordTime: _rt, ...rest } = item.event;
     candidates.push({ index, eventId, hash, item, event: { ...rest, eventID: eventId } });
   });
-  if (candidates.length === 0) return { stored: [], duplicates };
-
   // An eventID of the event's own must not be an eventID already: the hash of an event stored under its hash (whose
   // event_id is null, migration 015) is its eventID. Hash-named events need no such look-up: the same hash is the
   // same event, which the unique event_hash finds.
@@ -68,12 +66,10 @@ export async function storeEvents(trx: Transaction<Database>, items: readonly Ev
       const takenIds = new Set(taken.rows.map((r) => r.event_hash));
       for (const c of own) if (takenIds.has(c.eventId)) duplicates.push({ index: c.index, eventId: c.eventId, hash: c.hash });
       candidates = candidates.filter((c) => !takenIds.has(c.eventId));
-      if (candidates.length === 0) {
-        duplicates.sort((a, b) => a.index - b.index);
-        return { stored: [], duplicates };
-      }
+      duplicates.sort((a, b) => a.index - b.index);
     }
   }
+  if (candidates.length === 0) return { stored: [], duplicates };
   // The documents as one JSON array (PostgreSQL parses it in one pass; jsonb_to_recordset over the same rows cost about
   // ten times as much), the columns that are plain fields of the document read from it in SQL, and the rest as column
   // arrays zipped by ROWS FROM. An eventID equal to the hash travels once, as the hash.
