@@ -35,6 +35,16 @@ export interface StoreResult {
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 /**
+ * The event as stored: without @context and recordTime (the repository sets the record time), with its eventID. An
+ * event already in that form, as every scan's event is, is kept as it is rather than copied.
+ */
+function storedForm(event: EventDoc, eventId: string): EventDoc {
+  if (event.eventID === eventId && !('@context' in event) && !('recordTime' in event)) return event;
+  const { '@context': _ctx, recordTime: _rt, ...rest } = event;
+  return { ...rest, eventID: eventId };
+}
+
+/**
  * Stores events once: idempotent on the eventID and on the GS1 event hash (CBV 2.0 §8.9), so the same event
  * captured twice, replayed over MQTT or re-serialised in another key order is kept once. An event without an
  * eventID gets its hash as eventID. Runs inside the caller's transaction; one INSERT for the events, one for keys.
@@ -52,8 +62,7 @@ export async function storeEvents(trx: Transaction<Database>, items: readonly Ev
     }
     seen.add(hash);
     seen.add(eventId);
-    const { '@context': _ctx, recordTime: _rt, ...rest } = item.event;
-    candidates.push({ index, eventId, hash, item, event: { ...rest, eventID: eventId } });
+    candidates.push({ index, eventId, hash, item, event: storedForm(item.event, eventId) });
   });
   // An eventID of the event's own must not be an eventID already: the hash of an event stored under its hash (whose
   // event_id is null, migration 015) is its eventID. Hash-named events need no such look-up: the same hash is the

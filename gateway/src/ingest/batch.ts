@@ -135,6 +135,12 @@ function parse(m: InboundMessage): { ok: true; value: Parsed & { topic: string }
   return { ok: true, value: { channel, msg, topic: m.topic } as Parsed & { topic: string } };
 }
 
+// A module-level function, not a closure per message: the gateway runs under tsx (esbuild keepNames), which names
+// every closure as it is made, and this loop runs for every message.
+const refusal = (v: { msg: { deviceId: string; siteId: string; id: string }; topic: string }, kind: string, detail: string): Problem => ({
+  device_code: v.msg.deviceId, site_code: v.msg.siteId, kind, detail, topic: v.topic, source_id: v.msg.id,
+});
+
 /** Problems that refuse a message (counted as the device's rejected messages), not notes about accepted ones. */
 const NOT_REFUSALS = new Set(['seq_gap', 'scan_rejected', 'unidentified_read', 'release_refused']);
 
@@ -187,11 +193,9 @@ export async function ingestBatch(db: Db, messages: readonly InboundMessage[], h
     const accepted: (Parsed & { topic: string; device: DeviceRow; prepared: Prepared['scan'] })[] = [];
     for (const v of valid) {
       const d = devices.get(v.msg.deviceId);
-      const refuse = (kind: string, detail: string) =>
-        problems.push({ device_code: v.msg.deviceId, site_code: v.msg.siteId, kind, detail, topic: v.topic, source_id: v.msg.id });
-      if (!d) refuse('unknown_device', `no device ${v.msg.deviceId} is registered`);
-      else if (d.status !== 'active') refuse('revoked_device', `device ${d.code} is ${d.status}; its messages are not accepted`);
-      else if (d.site_code !== v.msg.siteId) refuse('site_mismatch', `device ${d.code} belongs to site ${d.site_code}, not ${v.msg.siteId}`);
+      if (!d) problems.push(refusal(v, 'unknown_device', `no device ${v.msg.deviceId} is registered`));
+      else if (d.status !== 'active') problems.push(refusal(v, 'revoked_device', `device ${d.code} is ${d.status}; its messages are not accepted`));
+      else if (d.site_code !== v.msg.siteId) problems.push(refusal(v, 'site_mismatch', `device ${d.code} belongs to site ${d.site_code}, not ${v.msg.siteId}`));
       else accepted.push({ ...v, device: d });
     }
 

@@ -64,8 +64,10 @@ export interface BuildOptions {
 
 const time = (t: Date | string) => (typeof t === 'string' ? t : t.toISOString());
 
-function common(input: CommonEventInput): Record<string, unknown> {
-  const e: Record<string, unknown> = { eventTime: time(input.eventTime), eventTimeZoneOffset: input.eventTimeZoneOffset };
+/** The common fields, written into `e` (after its `type`) in the order EPCIS documents list them. */
+function common(input: CommonEventInput, e: Record<string, unknown>): void {
+  e.eventTime = time(input.eventTime);
+  e.eventTimeZoneOffset = input.eventTimeZoneOffset;
   if (input.errorDeclaration) {
     const d = input.errorDeclaration;
     e.errorDeclaration = {
@@ -83,11 +85,15 @@ function common(input: CommonEventInput): Record<string, unknown> {
   if (input.sources?.length) e.sourceList = input.sources.map((s) => ({ type: s.type, source: s.id }));
   if (input.destinations?.length) e.destinationList = input.destinations.map((s) => ({ type: s.type, destination: s.id }));
   if (input.sensorElements?.length) e.sensorElementList = [...input.sensorElements];
-  return e;
 }
 
 function finish<S extends z.ZodType>(schema: S, type: string, input: CommonEventInput, fields: Record<string, unknown>, opts: BuildOptions | undefined): Result<z.infer<S>, EpcisBuildError> {
-  const event: Record<string, unknown> = { type, ...common(input), ...fields, ...input.extensions };
+  // Written field by field into one object (type, common fields, the event's own fields that are defined, extensions),
+  // not spread together from intermediate ones: every ingested scan is built here, and the copies showed in its profile.
+  const event: Record<string, unknown> = { type };
+  common(input, event);
+  for (const k in fields) if (fields[k] !== undefined) event[k] = fields[k];
+  if (input.extensions) for (const k in input.extensions) event[k] = input.extensions[k];
   if (input.eventId !== undefined) {
     event.eventID = input.eventId === 'hash' ? eventHash(event) : input.eventId;
   }
@@ -111,7 +117,7 @@ export function buildObjectEvent(
   input: CommonEventInput & { action: Action; epcs?: readonly string[]; quantities?: readonly QuantityInput[]; ilmd?: Record<string, unknown> },
   opts?: BuildOptions,
 ): Result<ObjectEvent, EpcisBuildError> {
-  return finish(objectEventSchema, 'ObjectEvent', input, defined({ action: input.action, epcList: input.epcs ? [...input.epcs] : input.quantities ? undefined : [], quantityList: quantities(input.quantities), ilmd: input.ilmd }), opts);
+  return finish(objectEventSchema, 'ObjectEvent', input, { action: input.action, epcList: input.epcs ? [...input.epcs] : input.quantities ? undefined : [], quantityList: quantities(input.quantities), ilmd: input.ilmd }, opts);
 }
 
 /** AggregationEvent: children packed into (ADD) or unpacked from (DELETE) a parent, e.g. cans into a case SSCC. */
@@ -119,7 +125,7 @@ export function buildAggregationEvent(
   input: CommonEventInput & { action: Action; parentId?: string; childEpcs?: readonly string[]; childQuantities?: readonly QuantityInput[] },
   opts?: BuildOptions,
 ): Result<AggregationEvent, EpcisBuildError> {
-  return finish(aggregationEventSchema, 'AggregationEvent', input, defined({ action: input.action, parentID: input.parentId, childEPCs: input.childEpcs ? [...input.childEpcs] : undefined, childQuantityList: quantities(input.childQuantities) }), opts);
+  return finish(aggregationEventSchema, 'AggregationEvent', input, { action: input.action, parentID: input.parentId, childEPCs: input.childEpcs ? [...input.childEpcs] : undefined, childQuantityList: quantities(input.childQuantities) }, opts);
 }
 
 /** AssociationEvent: objects associated with a parent that is not a container, e.g. a sensor fitted to a pallet. */
@@ -127,7 +133,7 @@ export function buildAssociationEvent(
   input: CommonEventInput & { action: Action; parentId: string; childEpcs?: readonly string[]; childQuantities?: readonly QuantityInput[] },
   opts?: BuildOptions,
 ): Result<AssociationEvent, EpcisBuildError> {
-  return finish(associationEventSchema, 'AssociationEvent', input, defined({ action: input.action, parentID: input.parentId, childEPCs: input.childEpcs ? [...input.childEpcs] : undefined, childQuantityList: quantities(input.childQuantities) }), opts);
+  return finish(associationEventSchema, 'AssociationEvent', input, { action: input.action, parentID: input.parentId, childEPCs: input.childEpcs ? [...input.childEpcs] : undefined, childQuantityList: quantities(input.childQuantities) }, opts);
 }
 
 /** TransactionEvent: objects tied to (ADD) or released from (DELETE) a business transaction such as a dispatch order. */
@@ -135,7 +141,7 @@ export function buildTransactionEvent(
   input: CommonEventInput & { action: Action; bizTransactions: NonNullable<CommonEventInput['bizTransactions']>; parentId?: string; epcs?: readonly string[]; quantities?: readonly QuantityInput[] },
   opts?: BuildOptions,
 ): Result<TransactionEvent, EpcisBuildError> {
-  return finish(transactionEventSchema, 'TransactionEvent', input, defined({ action: input.action, parentID: input.parentId, epcList: input.epcs ? [...input.epcs] : input.quantities ? undefined : [], quantityList: quantities(input.quantities) }), opts);
+  return finish(transactionEventSchema, 'TransactionEvent', input, { action: input.action, parentID: input.parentId, epcList: input.epcs ? [...input.epcs] : input.quantities ? undefined : [], quantityList: quantities(input.quantities) }, opts);
 }
 
 /** TransformationEvent: inputs consumed to make outputs, e.g. milk powder batches blended into a formula batch. */
@@ -143,7 +149,7 @@ export function buildTransformationEvent(
   input: CommonEventInput & { inputEpcs?: readonly string[]; inputQuantities?: readonly QuantityInput[]; outputEpcs?: readonly string[]; outputQuantities?: readonly QuantityInput[]; transformationId?: string; ilmd?: Record<string, unknown> },
   opts?: BuildOptions,
 ): Result<TransformationEvent, EpcisBuildError> {
-  return finish(transformationEventSchema, 'TransformationEvent', input, defined({ inputEPCList: input.inputEpcs ? [...input.inputEpcs] : undefined, inputQuantityList: quantities(input.inputQuantities), outputEPCList: input.outputEpcs ? [...input.outputEpcs] : undefined, outputQuantityList: quantities(input.outputQuantities), transformationID: input.transformationId, ilmd: input.ilmd }), opts);
+  return finish(transformationEventSchema, 'TransformationEvent', input, { inputEPCList: input.inputEpcs ? [...input.inputEpcs] : undefined, inputQuantityList: quantities(input.inputQuantities), outputEPCList: input.outputEpcs ? [...input.outputEpcs] : undefined, outputQuantityList: quantities(input.outputQuantities), transformationID: input.transformationId, ilmd: input.ilmd }, opts);
 }
 
 export interface DocumentInput {

@@ -112,8 +112,11 @@ function expandCurie(value: string, ns: Namespaces): string {
 /** User extensions and ILMD (rules 19-21): {namespace}name=value, nested, each level sorted. */
 function extensionStrings(obj: Record<string, Json>, skip: ReadonlySet<string>, ns: Namespaces): string[] {
   const out: string[] = [];
-  for (const [key, value] of Object.entries(obj)) {
-    if (skip.has(key) || key.startsWith('@')) continue;
+  // for…in, not Object.entries: on an event it runs over the standard fields only to find no extension, for every
+  // ingested scan, and the entries array was garbage each time.
+  for (const key in obj) {
+    if (!Object.hasOwn(obj, key) || skip.has(key) || key.startsWith('@')) continue;
+    const value = obj[key];
     const name = expandName(key, ns);
     for (const v of Array.isArray(value) ? value : [value]) {
       if (v !== null && typeof v === 'object') {
@@ -189,7 +192,7 @@ function optionalValue(v: Json): string | undefined {
 }
 
 function epcs(parts: string[], name: string, v: Json): void {
-  parts.push(list(name, asArray(v).map(epcElement)));
+  if (v !== undefined && v !== null) parts.push(list(name, asArray(v).map(epcElement)));
 }
 
 function epcElement(x: Json): string {
@@ -197,6 +200,7 @@ function epcElement(x: Json): string {
 }
 
 function quantities(parts: string[], name: string, v: Json, ns: Namespaces): void {
+  if (v === undefined || v === null) return;
   parts.push(list(name, asArray(v).map((q) => `quantityElement${orderedFields(asObject(q), QUANTITY_FIELDS, QUANTITY_SET, ns)}`)));
 }
 
@@ -238,10 +242,10 @@ function preHash(event: Readonly<Record<string, unknown>>, opts: EventHashOption
   }
   if (e.readPoint !== undefined) parts.push('readPoint' + orderedFields(asObject(e.readPoint), LOCATION_FIELDS, LOCATION_SET, ns));
   if (e.bizLocation !== undefined) parts.push('bizLocation' + orderedFields(asObject(e.bizLocation), LOCATION_FIELDS, LOCATION_SET, ns));
-  parts.push(list('bizTransactionList', asArray(e.bizTransactionList).map(bizTransactionString)));
-  parts.push(list('sourceList', asArray(e.sourceList).map(sourceString)));
-  parts.push(list('destinationList', asArray(e.destinationList).map(destinationString)));
-  parts.push(list('sensorElementList', asArray(e.sensorElementList).map((x) => sensorElementString(x, ns))));
+  if (e.bizTransactionList != null) parts.push(list('bizTransactionList', asArray(e.bizTransactionList).map(bizTransactionString)));
+  if (e.sourceList != null) parts.push(list('sourceList', asArray(e.sourceList).map(sourceString)));
+  if (e.destinationList != null) parts.push(list('destinationList', asArray(e.destinationList).map(destinationString)));
+  if (e.sensorElementList != null) parts.push(list('sensorElementList', asArray(e.sensorElementList).map((x) => sensorElementString(x, ns))));
   if (e.ilmd !== undefined) parts.push(list('ilmd', extensionStrings(asObject(e.ilmd), NO_FIELDS, ns)));
   parts.push(...extensionStrings(e, STANDARD_FIELDS, ns));
   return parts.join('');
