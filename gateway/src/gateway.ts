@@ -126,7 +126,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     });
     closers.push(() => client.endAsync(true));
     // Its own client: a persistent session whose acknowledgements wait for the commit (ingest/consumer.ts).
-    const ingest = await startIngest({ db, log, mqttUrl, auth: mqttAuth, protocolVersion: broker ? 4 : 5, ...ingestSettings(process.env, config.database) });
+    const ingest = await startIngest({ db, log, mqttUrl, auth: mqttAuth, protocolVersion: broker ? 4 : 5, ...ingestSettings(process.env, config.database), registry: metrics.registry });
     closers.push(() => ingest.close());
 
     const regions = await createRegionService(db);

@@ -1,8 +1,10 @@
 import { topicFilter, UP_CHANNELS } from '@cradle/protocol';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
+import type { Registry } from 'prom-client';
 import type { Db } from '../platform/db';
 import type { Logger } from '../platform/logging';
 import { type BatchOutcome, createIngestHints, ingestBatch, type InboundMessage, prepareMessage } from './batch';
+import { createIngestMetrics } from './metrics';
 import { INGEST_DEFAULTS } from './settings';
 import { BatchAttempt, EarlierBatchFailed } from './turns';
 
@@ -28,6 +30,8 @@ export interface IngestOptions {
   /** Batch transactions running at once, each behind the one before (turns.ts). */
   batchesInFlight?: number;
   onBatch?: (outcome: BatchOutcome) => void;
+  /** Where the ingest's Prometheus metrics go (metrics.ts); none: not recorded. */
+  registry?: Registry | undefined;
 }
 
 export interface IngestStats {
@@ -95,6 +99,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   let generation = 0;
   const batchesInFlight = opts.batchesInFlight ?? INGEST_DEFAULTS.batchesInFlight;
   let queue: Pending[] = [];
+  const metrics = createIngestMetrics(opts.registry, () => queue.length);
   /** In stream order; a batch leaves once committed and acknowledged. */
   const inFlight: Batch[] = [];
   let timer: NodeJS.Timeout | null = null;
@@ -182,15 +187,18 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
       let delay = 200;
       for (;;) {
         try {
+          const started = performance.now();
           const outcome = await ingestBatch(opts.db, messages, hints, batch.attempt.turn());
           batch.attempt.committed();
           account(outcome);
+          metrics.committed(outcome, (performance.now() - started) / 1000);
           break;
         } catch (err) {
           batch.attempt.rolledBack();
           if (closed) return;
           if (!(err instanceof EarlierBatchFailed)) {
             stats.failures += 1;
+            metrics.failed();
             opts.log.error({ err, messages: messages.length }, 'ingest batch failed; not acknowledged, retrying');
             await new Promise((r) => setTimeout(r, delay));
             delay = Math.min(delay * 2, 5000);
