@@ -291,10 +291,21 @@ async function trackStreams(
   for (const f of fresh) (byDevice.get(f.device.code) ?? byDevice.set(f.device.code, []).get(f.device.code)!).push(f);
   const codes = [...new Set([...byDevice.keys(), ...refusedBy.keys()])].sort();
   if (codes.length === 0) return;
+  // A device's first messages find no row to lock: made first (an insert racing another replica's waits for its
+  // commit), so two replicas' first batches of a device are still tracked one after the other, not both from zero.
+  await sql`
+    insert into device_streams (device_code, site_code)
+    select * from unnest(${codes}::text[], ${codes.map((c) => devices.get(c)!.site_code)}::text[])
+    on conflict (device_code) do nothing`.execute(trx);
   const current = await sql<{ device_code: string; max_seq: number | string }>`
     select device_code, max_seq from device_streams where device_code = any(${codes}::text[]) order by device_code for update`.execute(trx);
   const maxSeq = new Map(current.rows.map((r) => [r.device_code, Number(r.max_seq)]));
   const rows: { device_code: string; site_code: string; max_seq: number; received: number; rejected: number; missing: number; status: string | null; detail: unknown; status_at: string | null; seen: string | null }[] = [];
+  // The holes opened and the late arrivals of every device in the batch, each written in one statement: with replicas
+  // sharing the stream (MQTT 5 $share/ hands the messages out in turn), most of a replica's messages open or fill a
+  // hole, and a statement per message cost more than the rest of the batch.
+  const gaps: { code: string; from: number; to: number }[] = [];
+  const late: { code: string; seq: number }[] = [];
   for (const code of codes) {
     const list = byDevice.get(code) ?? [];
     const device = devices.get(code)!;
@@ -302,19 +313,24 @@ async function trackStreams(
     let missing = 0;
     // Status is state, not an event: its seq is the device's high-water mark, outside the gap-free sequence.
     const seqs = list.filter((f) => f.channel !== 'status').map((f) => f.msg.seq).sort((a, b) => a - b);
-    const late: number[] = [];
+    const holes: { range: string; next: number }[] = [];
     for (const s of seqs) {
       if (s > max + 1) {
-        await trx.insertInto('device_seq_gaps').values({ device_code: code, from_seq: max + 1, to_seq: s - 1 }).execute();
-        problems.push({ device_code: code, site_code: device.site_code, kind: 'seq_gap', detail: `messages ${max + 1}–${s - 1} have not arrived (next seen: ${s})`, topic: null, source_id: null });
+        gaps.push({ code, from: max + 1, to: s - 1 });
+        holes.push({ range: `${max + 1}–${s - 1}`, next: s });
         missing += s - 1 - max;
       }
+      // A seq at or below the high-water mark is late (it may fill a hole opened by an earlier batch; a hole this batch
+      // opens lies above the old mark, so no late seq of this batch falls in it).
       if (s > max) max = s;
-      else late.push(s);
+      else late.push({ code, seq: s });
     }
-    for (const s of late) {
-      const filled = await sql`update device_seq_gaps set filled = filled + 1 where device_code = ${code} and ${s} between from_seq and to_seq`.execute(trx);
-      if (Number(filled.numAffectedRows ?? 0) > 0) missing -= 1;
+    // One problem per device and batch, however many holes: with replicas sharing the stream a batch may see hundreds.
+    if (holes.length === 1) {
+      problems.push({ device_code: code, site_code: device.site_code, kind: 'seq_gap', detail: `messages ${holes[0]!.range} have not arrived (next seen: ${holes[0]!.next})`, topic: null, source_id: null });
+    } else if (holes.length > 1) {
+      const detail = `${missing} messages in ${holes.length} holes have not arrived: ${holes.map((h) => h.range).join(', ')}`;
+      problems.push({ device_code: code, site_code: device.site_code, kind: 'seq_gap', detail: clip(detail), topic: null, source_id: null });
     }
     const status = [...list].reverse().find((f): f is Extract<typeof f, { channel: 'status' }> => f.channel === 'status');
     rows.push({
@@ -329,6 +345,23 @@ async function trackStreams(
       status_at: status?.msg.ts ?? null,
       seen: list.map((f) => f.msg.ts).sort().at(-1) ?? null,
     });
+  }
+  if (gaps.length) {
+    await sql`
+      insert into device_seq_gaps (device_code, from_seq, to_seq)
+      select * from unnest(${gaps.map((g) => g.code)}::text[], ${gaps.map((g) => g.from)}::bigint[], ${gaps.map((g) => g.to)}::bigint[])`.execute(trx);
+  }
+  if (late.length) {
+    // Each late seq inside a hole fills it once; the device's missing count drops by the seqs that filled something.
+    const fills = await sql<{ device_code: string; n: number }>`
+      with l as (select * from unnest(${late.map((l) => l.code)}::text[], ${late.map((l) => l.seq)}::bigint[]) as l(device_code, seq)),
+      hit as (
+        select g.id, count(*)::int as n from device_seq_gaps g join l on l.device_code = g.device_code and l.seq between g.from_seq and g.to_seq
+        group by g.id),
+      u as (update device_seq_gaps g set filled = g.filled + hit.n from hit where g.id = hit.id returning g.device_code, hit.n)
+      select device_code, sum(n)::int as n from u group by device_code`.execute(trx);
+    const filledBy = new Map(fills.rows.map((r) => [r.device_code, Number(r.n)]));
+    for (const r of rows) r.missing -= filledBy.get(r.device_code) ?? 0;
   }
   // A device that sent refused messages was seen now (their timestamps are not to be trusted).
   await sql`

@@ -3,31 +3,19 @@
  * (Mosquitto) holds what the dead session had not acknowledged and delivers it to the restarted one: no event is
  * lost, and none is applied twice.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { newSourceId } from '@cradle/protocol';
 import mqtt from 'mqtt';
 import pg from 'pg';
 import { TEST_DATABASE_URL, TEST_MQTT_URL } from '../platform/testing/databases';
+import { type ProcessGateway, spawnGateway, waitUntil } from './process-gateway';
 
-const MAIN = path.join(__dirname, '..', 'main.ts');
-const PASSWORD = 'kill9-password';
 // The machine's Mosquitto keeps at most 1000 messages (max_queued_messages, its default) for a disconnected session;
 // everything published while the gateway is down must fit, however slowly a loaded machine restarts it. Killed a
 // third of the way in, at most 600 messages (plus the unacknowledged batch) wait for the restarted gateway.
 const EVENTS = 900;
 const RATE_PER_SECOND = 150;
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('gateway killed with SIGKILL during sustained MQTT ingest (Mosquitto + PostgreSQL)', () => {
   const schema = `t_${crypto.randomBytes(6).toString('hex')}`;
@@ -36,39 +24,13 @@ describe('gateway killed with SIGKILL during sustained MQTT ingest (Mosquitto + 
   let port = 0;
   const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}`, max: 2 });
 
-  function startGateway(): ChildProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-      cwd: path.join(__dirname, '..', '..', '..'),
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: {
-        ...process.env,
-        NODE_OPTIONS: '',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        MQTT_URL: TEST_MQTT_URL,
-        DATABASE_URL: TEST_DATABASE_URL,
-        DATABASE_SCHEMA: schema,
-        DEMO: 'true',
-        CRADLE_DEMO_PASSWORD: PASSWORD,
-        DATA_DIR: path.join(os.tmpdir(), `${schema}-data`),
-        LOG_LEVEL: 'warn',
-        INGEST_CLIENT_ID: clientId,
-        // Batches linger, so at any moment dozens of received messages wait for their commit: a kill must not lose them.
-        INGEST_LINGER_MS: '400',
-        REDIS_URL: '',
-      },
-    });
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    child.on('exit', (code, signal) => {
-      if (signal !== 'SIGKILL' && code !== 0 && code !== null) process.stderr.write(`gateway exited ${code}: ${stderr}\n`);
-    });
-    children.push(child);
-    return child;
-  }
-
-  async function ready(): Promise<void> {
-    await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 90_000);
+  async function startGateway(): Promise<ProcessGateway> {
+    // Batches linger, so at any moment dozens of received messages wait for their commit: a kill must not lose them.
+    // The same port each time, so the restarted gateway answers where the first one did.
+    const gw = await spawnGateway(schema, { INGEST_CLIENT_ID: clientId, INGEST_LINGER_MS: '400', ...(port ? { PORT: String(port) } : {}) });
+    port = Number(new URL(gw.base).port);
+    children.push(gw.child);
+    return gw;
   }
 
   const count = async (q: string, params: unknown[] = []) => Number((await pool.query<{ n: string }>(q, params)).rows[0]!.n);
@@ -80,12 +42,10 @@ describe('gateway killed with SIGKILL during sustained MQTT ingest (Mosquitto + 
   });
 
   it('loses no event and doubles none', async () => {
-    port = await freePort();
-    startGateway();
-    await ready();
-    const base = `http://127.0.0.1:${port}`;
-    const login = await fetch(`${base}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'hq-admin', password: PASSWORD }) });
-    const token = ((await login.json()) as { access_token: string }).access_token;
+    const first = await startGateway();
+    await first.ready();
+    const base = first.base;
+    const token = await first.token();
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const gtin = (await pool.query<{ gtin: string }>(`select gtin from skus where category = 'formula' order by gtin limit 1`)).rows[0]!.gtin;
     const issued = await fetch(`${base}/api/v1/codes/requests`, { method: 'POST', headers: auth, body: JSON.stringify({ idempotencyKey: `kill9-${clientId}`, gtin, batch: 'K9', quantity: EVENTS }) });
@@ -118,8 +78,8 @@ describe('gateway killed with SIGKILL during sustained MQTT ingest (Mosquitto + 
     await new Promise((r) => victim.once('exit', r));
     const atKill = await count('select count(*) as n from ingest_messages where device_code = $1', [deviceCode]);
     expect(atKill).toBeLessThan(EVENTS); // the kill happened mid-stream
-    startGateway();
-    await ready();
+    const restarted = await startGateway();
+    await restarted.ready();
     await publishing;
     await line.endAsync();
 
@@ -134,10 +94,3 @@ describe('gateway killed with SIGKILL during sustained MQTT ingest (Mosquitto + 
   }, 180_000);
 });
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

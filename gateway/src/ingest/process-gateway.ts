@@ -1,0 +1,76 @@
+/**
+ * Test helper: the gateway as a child process (`node --import tsx gateway/src/main.ts`) on the machine's Mosquitto and
+ * PostgreSQL, for tests that kill it or run several replicas of it. Demo data, its own schema, a free port.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { TEST_DATABASE_URL, TEST_MQTT_URL } from '../platform/testing/databases';
+
+const MAIN = path.join(__dirname, '..', 'main.ts');
+export const PROCESS_GATEWAY_PASSWORD = 'process-gateway-password';
+
+export interface ProcessGateway {
+  child: ChildProcess;
+  base: string;
+  /** Resolves once /readyz answers 200 (migrations done, ingest subscribed). */
+  ready(): Promise<void>;
+  /** An HQ token (the demo's hq-admin). */
+  token(): Promise<string>;
+}
+
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Starts a gateway process on `schema` with the demo data; `env` adds to (or overrides) its environment (PORT: a port of its own choosing). */
+export async function spawnGateway(schema: string, env: Record<string, string> = {}): Promise<ProcessGateway> {
+  const port = env.PORT ? Number(env.PORT) : await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    cwd: path.join(__dirname, '..', '..', '..'),
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      HOST: '127.0.0.1',
+      MQTT_URL: TEST_MQTT_URL,
+      DATABASE_URL: TEST_DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      DEMO: 'true',
+      CRADLE_DEMO_PASSWORD: PROCESS_GATEWAY_PASSWORD,
+      DATA_DIR: path.join(os.tmpdir(), `${schema}-data`),
+      LOG_LEVEL: 'warn',
+      REDIS_URL: '',
+      ...env,
+      PORT: String(port),
+    },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  child.on('exit', (code, signal) => {
+    if (signal !== 'SIGKILL' && code !== 0 && code !== null) process.stderr.write(`gateway exited ${code}: ${stderr}\n`);
+  });
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    child,
+    base,
+    ready: () => waitUntil(async () => (await fetch(`${base}/readyz`)).status === 200, 90_000),
+    async token() {
+      const login = await fetch(`${base}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'hq-admin', password: PROCESS_GATEWAY_PASSWORD }) });
+      return ((await login.json()) as { access_token: string }).access_token;
+    },
+  };
+}
