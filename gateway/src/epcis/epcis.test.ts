@@ -17,13 +17,15 @@ describe.each(['pglite', 'postgres'] as const)('EPCIS 2.0 interface on %s', (dri
   let caseEpc: string;
   let factorySgln: string;
   let doc: Record<string, unknown>;
+  let gtin: string;
+  let dealerId: string;
   const order = `ORD-E${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
 
   beforeAll(async () => {
     gw = await startTestGateway(driver);
     hq = await gw.login('hq-admin');
     const db = gw.database.db;
-    const gtin = (await db.selectFrom('skus').select('gtin').where('category', '=', 'formula').orderBy('gtin').executeTakeFirstOrThrow()).gtin;
+    gtin = (await db.selectFrom('skus').select('gtin').where('category', '=', 'formula').orderBy('gtin').executeTakeFirstOrThrow()).gtin;
     const items = await issueCodes(db, { idempotencyKey: `e-${order}`, kind: 'item', gtin, batchCode: 'B77', quantity: 2, requestedBy: 'test' });
     const cases = await issueCodes(db, { idempotencyKey: `c-${order}`, kind: 'case', gtin, quantity: 1, requestedBy: 'test' });
     cans = (await db.selectFrom('codes').select('epc').where('request_id', '=', items.request.id).orderBy('epc').execute()).map((c) => c.epc);
@@ -31,7 +33,8 @@ describe.each(['pglite', 'postgres'] as const)('EPCIS 2.0 interface on %s', (dri
     const factory = await db.selectFrom('parties').select(['gln']).where('code', '=', 'F-01').executeTakeFirstOrThrow();
     factorySgln = sglnOf(factory.gln)!;
     const dealerUser = await db.selectFrom('users').select('party_id').where('username', '=', 'dealer-demo').executeTakeFirstOrThrow();
-    await bindDispatchOrder(db, { orderId: order, destinationId: dealerUser.party_id!, by: 'test' });
+    dealerId = dealerUser.party_id!;
+    await bindDispatchOrder(db, { orderId: order, destinationId: dealerId, by: 'test' });
     const where = { readPoint: factorySgln, bizLocation: factorySgln, eventTimeZoneOffset: '+08:00' };
     const events: EpcisEvent[] = [
       ok(buildObjectEvent({ ...where, eventTime: '2025-03-01T08:00:00.000Z', action: 'ADD', epcs: cans, bizStep: 'commissioning', disposition: 'active', ilmd: { 'cbvmda:lotNumber': 'B77' } })),
@@ -154,4 +157,25 @@ describe.each(['pglite', 'postgres'] as const)('EPCIS 2.0 interface on %s', (dri
     const dealer = await gw.login('dealer-demo');
     expect((await gw.call('POST', '/epcis/capture', { token: dealer, body: doc })).status).toBe(403);
   });
+
+  it('applies a pack that arrives after its case was shipped: the can goes where the case went', async () => {
+    const db = gw.database.db;
+    const items = await issueCodes(db, { idempotencyKey: `late-${order}`, kind: 'item', gtin, batchCode: 'B78', quantity: 1, requestedBy: 'test' });
+    const cases = await issueCodes(db, { idempotencyKey: `late-case-${order}`, kind: 'case', gtin, quantity: 1, requestedBy: 'test' });
+    const can = (await db.selectFrom('codes').select('epc').where('request_id', '=', items.request.id).executeTakeFirstOrThrow()).epc;
+    const box = (await db.selectFrom('codes').select('epc').where('request_id', '=', cases.request.id).executeTakeFirstOrThrow()).epc;
+    const where = { readPoint: factorySgln, bizLocation: factorySgln, eventTimeZoneOffset: '+08:00' };
+    // In the order they arrive: the pack (08:05) comes after the case's shipping (09:00) was applied.
+    const arriving = [
+      ok(buildObjectEvent({ ...where, eventTime: '2025-04-01T08:00:00.000Z', action: 'ADD', epcs: [can, box], bizStep: 'commissioning', disposition: 'active' })),
+      ok(buildObjectEvent({ ...where, eventTime: '2025-04-01T09:00:00.000Z', action: 'OBSERVE', epcs: [box], bizStep: 'shipping', disposition: 'in_transit', bizTransactions: [{ type: 'desadv', id: dispatchTransactionUri(order) }] })),
+      ok(buildAggregationEvent({ ...where, eventTime: '2025-04-01T08:05:00.000Z', action: 'ADD', parentId: box, childEpcs: [can], bizStep: 'packing', disposition: 'in_progress' })),
+    ];
+    for (const event of arriving) expect((await gw.call('POST', '/epcis/events', { token: hq, body: event })).status).toBe(201);
+    const rows = await db.selectFrom('codes').select(['epc', 'state', 'parent_epc', 'order_id', 'shipped_to']).where('epc', 'in', [can, box]).execute();
+    expect(rows.find((r) => r.epc === box)).toMatchObject({ state: 'shipped', order_id: order, shipped_to: dealerId });
+    expect(rows.find((r) => r.epc === can)).toMatchObject({ state: 'shipped', parent_epc: box, order_id: order, shipped_to: dealerId });
+    expect(await db.selectFrom('anomalies').select('kind').where('epc', 'in', [can, box]).execute()).toEqual([]);
+  });
+
 });

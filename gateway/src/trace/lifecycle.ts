@@ -60,6 +60,9 @@ export interface LifecycleResult {
   touched: string[];
 }
 
+/** States of a parent that its contents share: what is packed into it later follows it there. */
+const MOVED_ON: ReadonlySet<CodeState> = new Set<CodeState>(['shipped', 'received', 'sold']);
+
 type Op = 'commission' | 'pack' | 'unpack' | 'ship' | 'receive' | 'sell' | 'inspect' | 'decommission' | 'observe';
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -237,6 +240,19 @@ export async function applyLifecycle(trx: Transaction<Database>, events: readonl
           link(epc, parentEpc, null);
           c.parent_epc = parentEpc;
           touch(c);
+          // Packed into a case or pallet that has already moved on, the item goes where it went: its shipping or
+          // receipt was applied first (events captured out of order, or a pack and a ship taken by two ingest
+          // replicas). What has moved on its own keeps its state.
+          if (MOVED_ON.has(parent.state)) {
+            for (const x of [c, ...descendants(epc).map((d) => codes.get(d)).filter((y): y is CodeRow => y !== undefined)]) {
+              if (x.state !== 'commissioned') continue;
+              x.state = parent.state;
+              x.order_id = parent.order_id ?? x.order_id;
+              x.shipped_to = x.shipped_to ?? parent.shipped_to;
+              x.holder_id = parent.holder_id;
+              touch(x);
+            }
+          }
         }
         break;
       }
