@@ -16,6 +16,7 @@ import * as m012 from './migrations/012_order_placement_cost';
 import * as m013 from './migrations/013_codes_party_checks';
 import * as m014 from './migrations/014_order_path_sku_checks';
 import * as m015 from './migrations/015_epcis_own_event_ids';
+import * as m016 from './migrations/016_order_key_lookup';
 
 /**
  * Migrations are plain, ordered, forward-only modules listed here (a static list, so bundlers and tsx
@@ -39,6 +40,7 @@ export const migrations: Record<string, Migration> = {
   '013_codes_party_checks': m013,
   '014_order_path_sku_checks': m014,
   '015_epcis_own_event_ids': m015,
+  '016_order_key_lookup': m016,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
