@@ -25,6 +25,8 @@ const EVENTS = Number(process.env.BENCH_TRACE_EVENTS ?? 50_000);
 const WINDOW = Number(process.env.BENCH_MQTT_WINDOW ?? 3000);
 const RECEIVE_MAXIMUM = 4000;
 const TARGET_EPS = 10_000;
+const REPLICAS = Number(process.env.BENCH_TRACE_REPLICAS ?? 1);
+if (!Number.isInteger(REPLICAS) || REPLICAS < 1 || REPLICAS > 4) throw new RangeError(`BENCH_TRACE_REPLICAS must be an integer within 1..4, got ${process.env.BENCH_TRACE_REPLICAS}`);
 
 /** Publishes every payload with QoS 1, never more than WINDOW ahead of what `consumed()` reports. */
 async function publishAll(url: string, topic: string, payloads: readonly string[], consumed: () => Promise<number> | number): Promise<void> {
@@ -113,6 +115,10 @@ async function measure(databaseUrl: string, MQTT_URL: string, broker: PrivateBro
 
   const schema = benchSchemaName();
   const gw = await startTraceGateway(databaseUrl, schema, { MQTT_URL, INGEST_CLIENT_ID: `bench-${schema}`, INGEST_SHARE_GROUP: `bench-${schema}`, INGEST_RECEIVE_MAXIMUM: String(RECEIVE_MAXIMUM), PGAPPNAME: `bench-${schema}` });
+  // BENCH_TRACE_REPLICAS=n: n gateway replicas on the schema, sharing the stream ($share/), as deployed to scale out;
+  // on this machine they share its two cores. Their CPU is summed into the gateway's.
+  const extra: Awaited<ReturnType<typeof startTraceGateway>>[] = [];
+  for (let r = 1; r < REPLICAS; r++) extra.push(await startTraceGateway(databaseUrl, schema, { MQTT_URL, INGEST_CLIENT_ID: `bench-${schema}-${r}`, INGEST_SHARE_GROUP: `bench-${schema}`, INGEST_RECEIVE_MAXIMUM: String(RECEIVE_MAXIMUM), PGAPPNAME: `bench-${schema}` }));
   try {
     const gtin = (await gw.pool.query<{ gtin: string }>(`select gtin from skus where category = 'formula' order by gtin limit 1`)).rows[0]!.gtin;
     const batch = 'BENCHIN';
@@ -133,6 +139,7 @@ async function measure(databaseUrl: string, MQTT_URL: string, broker: PrivateBro
     // The gateway's own PostgreSQL sessions (by application_name): other work on the machine's server is not counted.
     const backends = async () => (await gw.pool.query<{ pid: number }>('select pid from pg_stat_activity where application_name = $1', [`bench-${schema}`])).rows.map((r) => r.pid);
     const backendCpu0 = new Map((await backends()).map((pid) => [pid, processCpuSeconds(pid) ?? 0]));
+    const extraCpu0 = extra.map((x) => processCpuSeconds(x.pid) ?? 0);
     const own0 = process.cpuUsage();
     const {
       result: { result: ok, processSeconds: gatewayCpu },
@@ -144,6 +151,7 @@ async function measure(databaseUrl: string, MQTT_URL: string, broker: PrivateBro
       }),
     );
     const own = process.cpuUsage(own0);
+    const extraCpu = extra.reduce((sum, x, i) => sum + (processCpuSeconds(x.pid) ?? 0) - extraCpu0[i]!, 0);
     let sessionsCpu = 0;
     for (const pid of await backends()) sessionsCpu += (processCpuSeconds(pid) ?? 0) - (backendCpu0.get(pid) ?? 0);
     const brokerCpu = broker ? (processCpuSeconds(broker.pid) ?? brokerCpu0) - brokerCpu0 : others.get('mosquitto')!;
@@ -152,7 +160,7 @@ async function measure(databaseUrl: string, MQTT_URL: string, broker: PrivateBro
     const done = await ingested();
     const commissioned = Number((await gw.pool.query<{ n: string }>(`select count(*) as n from codes where request_id = $1 and state = 'commissioned'`, [requestId])).rows[0]!.n);
     const rss = gw.peakRssBytes();
-    const name = `MQTT scan ingest [Mosquitto → gateway → postgres, ${EVENTS.toLocaleString('en')} events]`;
+    const name = `MQTT scan ingest [Mosquitto → ${REPLICAS > 1 ? `${REPLICAS} gateway replicas` : 'gateway'} → postgres, ${EVENTS.toLocaleString('en')} events]`;
     const baseline = { name: 'raw QoS 1 publish → Mosquitto → counting subscriber', value: EVENTS / baseSeconds };
     const rate = done / seconds;
     const results: BenchResult[] = [
@@ -162,7 +170,7 @@ async function measure(databaseUrl: string, MQTT_URL: string, broker: PrivateBro
     ];
     if (done > 0) {
       const perEvent = (seconds: number) => (seconds * 1e6) / done;
-      results.push(observed({ name, metric: 'gateway CPU per event', value: perEvent(gatewayCpu), unit: 'µs' }));
+      results.push(observed({ name, metric: REPLICAS > 1 ? 'gateway CPU per event, all replicas' : 'gateway CPU per event', value: perEvent(gatewayCpu + extraCpu), unit: 'µs' }));
       results.push(observed({ name, metric: 'PostgreSQL CPU per event, gateway sessions', value: perEvent(sessionsCpu), unit: 'µs' }));
       results.push(observed({ name, metric: 'PostgreSQL CPU per event, all processes', value: perEvent(others.get('postgres')!), unit: 'µs' }));
       results.push(observed({ name, metric: 'Mosquitto CPU per event', value: perEvent(brokerCpu), unit: 'µs' }));
@@ -172,6 +180,7 @@ async function measure(databaseUrl: string, MQTT_URL: string, broker: PrivateBro
     if (rss !== undefined) results.push(observed({ name, metric: 'peak RSS', value: rss / (1024 * 1024), unit: 'MiB' }));
     return results;
   } finally {
+    for (const x of extra) await x.stop().catch(() => undefined);
     await gw.stop().catch(() => undefined);
     if (process.env.BENCH_KEEP_SCHEMA) process.stderr.write(`trace-ingest: kept schema ${schema}\n`);
     else await dropSchema(databaseUrl, schema);

@@ -353,13 +353,22 @@ async function trackStreams(
   }
   if (late.length) {
     // Each late seq inside a hole fills it once; the device's missing count drops by the seqs that filled something.
+    // The holes of a device never overlap (each opens above the high-water mark), so a seq's hole is the one that
+    // starts last at or below it: one index probe per seq, however many holes the device has. A hole whose every seq
+    // has arrived is deleted (its seq_gap problem stays in the device's history): only open holes are kept, which with
+    // replicas sharing the stream (a hole for most messages, filled a moment later) keeps the table small.
     const fills = await sql<{ device_code: string; n: number }>`
       with l as (select * from unnest(${late.map((l) => l.code)}::text[], ${late.map((l) => l.seq)}::bigint[]) as l(device_code, seq)),
       hit as (
-        select g.id, count(*)::int as n from device_seq_gaps g join l on l.device_code = g.device_code and l.seq between g.from_seq and g.to_seq
-        group by g.id),
-      u as (update device_seq_gaps g set filled = g.filled + hit.n from hit where g.id = hit.id returning g.device_code, hit.n)
-      select device_code, sum(n)::int as n from u group by device_code`.execute(trx);
+        select h.id, l.device_code, count(*)::int as n, min(h.filled) as filled, min(h.size) as size
+        from l cross join lateral (
+          select g.id, g.to_seq, g.filled, g.to_seq - g.from_seq + 1 as size from device_seq_gaps g
+          where g.device_code = l.device_code and g.from_seq <= l.seq order by g.from_seq desc limit 1) h
+        where l.seq <= h.to_seq
+        group by h.id, l.device_code),
+      closed as (delete from device_seq_gaps g using hit where g.id = hit.id and hit.filled + hit.n >= hit.size returning hit.device_code, hit.n),
+      open as (update device_seq_gaps g set filled = g.filled + hit.n from hit where g.id = hit.id and hit.filled + hit.n < hit.size returning hit.device_code, hit.n)
+      select device_code, sum(n)::int as n from (select * from closed union all select * from open) f group by device_code`.execute(trx);
     const filledBy = new Map(fills.rows.map((r) => [r.device_code, Number(r.n)]));
     for (const r of rows) r.missing -= filledBy.get(r.device_code) ?? 0;
   }
