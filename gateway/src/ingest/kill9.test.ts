@@ -7,9 +7,8 @@ import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import { newSourceId } from '@cradle/protocol';
 import mqtt from 'mqtt';
-import pg from 'pg';
-import { TEST_DATABASE_URL, TEST_MQTT_URL } from '../platform/testing/databases';
-import { type ProcessGateway, spawnGateway, waitUntil } from './process-gateway';
+import { TEST_MQTT_URL } from '../platform/testing/databases';
+import { gatewayFixture, type ProcessGateway, waitUntil } from './process-gateway';
 
 // The machine's Mosquitto keeps at most 1000 messages (max_queued_messages, its default) for a disconnected session;
 // everything published while the gateway is down must fit, however slowly a loaded machine restarts it. Killed a
@@ -18,28 +17,21 @@ const EVENTS = 900;
 const RATE_PER_SECOND = 150;
 
 describe('gateway killed with SIGKILL during sustained MQTT ingest (Mosquitto + PostgreSQL)', () => {
-  const schema = `t_${crypto.randomBytes(6).toString('hex')}`;
+  const fx = gatewayFixture();
+  const { pool, count } = fx;
   const clientId = `kill9-${crypto.randomBytes(4).toString('hex')}`;
   const children: ChildProcess[] = [];
   let port = 0;
-  const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}`, max: 2 });
+  afterAll(() => fx.cleanup());
 
   async function startGateway(): Promise<ProcessGateway> {
     // Batches linger, so at any moment dozens of received messages wait for their commit: a kill must not lose them.
     // The same port each time, so the restarted gateway answers where the first one did.
-    const gw = await spawnGateway(schema, { INGEST_CLIENT_ID: clientId, INGEST_LINGER_MS: '400', ...(port ? { PORT: String(port) } : {}) });
+    const gw = await fx.spawn({ INGEST_CLIENT_ID: clientId, INGEST_LINGER_MS: '400', ...(port ? { PORT: String(port) } : {}) });
     port = Number(new URL(gw.base).port);
     children.push(gw.child);
     return gw;
   }
-
-  const count = async (q: string, params: unknown[] = []) => Number((await pool.query<{ n: string }>(q, params)).rows[0]!.n);
-
-  afterAll(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    await pool.query(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
-    await pool.end();
-  });
 
   it('loses no event and doubles none', async () => {
     const first = await startGateway();

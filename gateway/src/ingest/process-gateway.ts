@@ -3,9 +3,11 @@
  * PostgreSQL, for tests that kill it or run several replicas of it. Demo data, its own schema, a free port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { TEST_DATABASE_URL, TEST_MQTT_URL } from '../platform/testing/databases';
 
 const MAIN = path.join(__dirname, '..', 'main.ts');
@@ -71,6 +73,37 @@ export async function spawnGateway(schema: string, env: Record<string, string> =
     async token() {
       const login = await fetch(`${base}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'hq-admin', password: PROCESS_GATEWAY_PASSWORD }) });
       return ((await login.json()) as { access_token: string }).access_token;
+    },
+  };
+}
+
+/** A test's schema, a pool on it, and the gateway processes it started: `cleanup()` kills them and drops the schema. */
+export interface GatewayFixture {
+  schema: string;
+  pool: pg.Pool;
+  /** The `n` of a `select count(*) as n …` on the schema. */
+  count(query: string, params?: unknown[]): Promise<number>;
+  spawn(env?: Record<string, string>): Promise<ProcessGateway>;
+  cleanup(): Promise<void>;
+}
+
+export function gatewayFixture(): GatewayFixture {
+  const schema = `t_${crypto.randomBytes(6).toString('hex')}`;
+  const children: ChildProcess[] = [];
+  const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}`, max: 2 });
+  return {
+    schema,
+    pool,
+    count: async (query, params = []) => Number((await pool.query<{ n: string }>(query, params)).rows[0]!.n),
+    async spawn(env = {}) {
+      const gw = await spawnGateway(schema, env);
+      children.push(gw.child);
+      return gw;
+    },
+    async cleanup() {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      await pool.query(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
+      await pool.end();
     },
   };
 }

@@ -3,13 +3,11 @@
  * each message is ingested by one of them, once. Mosquitto hands a group's messages out in turn, so each replica sees
  * every other seq of a device: holes open in one replica's batches and the other's fill them, and none stays open.
  */
-import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import { newSourceId } from '@cradle/protocol';
 import mqtt from 'mqtt';
-import pg from 'pg';
-import { TEST_DATABASE_URL, TEST_MQTT_URL } from '../platform/testing/databases';
-import { type ProcessGateway, spawnGateway, waitUntil } from './process-gateway';
+import { TEST_MQTT_URL } from '../platform/testing/databases';
+import { gatewayFixture, type ProcessGateway, waitUntil } from './process-gateway';
 
 const EVENTS = 600;
 
@@ -20,24 +18,16 @@ function counter(text: string, name: string, labels: string): number {
 }
 
 describe('gateway replicas sharing the MQTT stream ($share/ on Mosquitto + PostgreSQL)', () => {
-  const schema = `t_${crypto.randomBytes(6).toString('hex')}`;
+  const fx = gatewayFixture();
+  const { pool, count } = fx;
   const tag = crypto.randomBytes(4).toString('hex');
-  const children: ChildProcess[] = [];
-  const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}`, max: 2 });
-  const count = async (q: string, params: unknown[] = []) => Number((await pool.query<{ n: string }>(q, params)).rows[0]!.n);
-
-  afterAll(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    await pool.query(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
-    await pool.end();
-  });
+  afterAll(() => fx.cleanup());
 
   it('ingests each message once, split between the replicas, and leaves no hole in the sequence open', async () => {
     const replicas: ProcessGateway[] = [];
     // One after the other: the first runs the migrations and loads the demo data.
     for (const name of ['a', 'b']) {
-      const gw = await spawnGateway(schema, { INGEST_CLIENT_ID: `replica-${name}-${tag}`, INGEST_SHARE_GROUP: `replicas-${tag}` });
-      children.push(gw.child);
+      const gw = await fx.spawn({ INGEST_CLIENT_ID: `replica-${name}-${tag}`, INGEST_SHARE_GROUP: `replicas-${tag}` });
       await gw.ready();
       replicas.push(gw);
     }
