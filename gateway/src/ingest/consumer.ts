@@ -21,7 +21,7 @@ export interface IngestOptions {
   shareGroup?: string | undefined;
   /** Messages per transaction (default INGEST_DEFAULTS, settings.ts, as for the options below). */
   maxBatch?: number;
-  /** How long the first message of a batch waits for company, ms. */
+  /** How long a partial batch waits for company before it starts (only while no batch is in flight; batchToStart), ms. */
   lingerMs?: number;
   /** Unacknowledged messages the broker may have in flight to us (MQTT 5 receive maximum). */
   receiveMaximum?: number;
@@ -67,18 +67,6 @@ interface Batch {
 }
 
 /**
- * The MQTT ingest: a persistent session (clean: false) on a stable client id, QoS 1 subscriptions to every up
- * channel, and PUBACKs held back until the batch holding the message is committed. A crash before the commit leaves
- * the messages unacknowledged, so the broker delivers them again to the next session; replays are harmless because
- * the ingest is idempotent on the source event id and the EPCIS event hash.
- *
- * MQTT.js sends the PUBACK once `handleMessage` calls back, and reads no further packet until it has: holding that
- * callback would ingest one message per transaction. So `handleMessage` takes the message and calls back at once,
- * and the PUBACK it triggers is intercepted and sent after the commit instead (`_sendPacket` is MQTT.js's one
- * outgoing path). An acknowledgement is only sent on the connection the message came on: after a reconnect the
- * broker redelivers, and an old packet id must not acknowledge a new message.
- */
-/**
  * How many queued messages the next batch takes now (0: none starts). Full batches start while fewer than
  * `batchesInFlight` are running. A partial batch starts only once its linger is over and no batch is in flight: with
  * batches running, the completion of one schedules again, and the queue meanwhile grows into a fuller batch. A batch's
@@ -92,6 +80,18 @@ export function batchToStart(queued: number, inFlight: number, limits: { maxBatc
   return 0;
 }
 
+/**
+ * The MQTT ingest: a persistent session (clean: false) on a stable client id, QoS 1 subscriptions to every up
+ * channel, and PUBACKs held back until the batch holding the message is committed. A crash before the commit leaves
+ * the messages unacknowledged, so the broker delivers them again to the next session; replays are harmless because
+ * the ingest is idempotent on the source event id and the EPCIS event hash.
+ *
+ * MQTT.js sends the PUBACK once `handleMessage` calls back, and reads no further packet until it has: holding that
+ * callback would ingest one message per transaction. So `handleMessage` takes the message and calls back at once,
+ * and the PUBACK it triggers is intercepted and sent after the commit instead (`_sendPacket` is MQTT.js's one
+ * outgoing path). An acknowledgement is only sent on the connection the message came on: after a reconnect the
+ * broker redelivers, and an old packet id must not acknowledge a new message.
+ */
 export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const maxBatch = opts.maxBatch ?? INGEST_DEFAULTS.maxBatch;
   const lingerMs = opts.lingerMs ?? INGEST_DEFAULTS.lingerMs;
