@@ -352,7 +352,8 @@ async function trackStreams(
       select * from unnest(${gaps.map((g) => g.code)}::text[], ${gaps.map((g) => g.from)}::bigint[], ${gaps.map((g) => g.to)}::bigint[])`.execute(trx);
   }
   if (late.length) {
-    // Each late seq inside a hole fills it once; the device's missing count drops by the seqs that filled something.
+    // Each late seq inside a hole fills it once (a seq twice in the batch, once); the device's missing count drops by
+    // the seqs that filled something.
     // The holes of a device never overlap (each opens above the high-water mark), so a seq's hole is the one that
     // starts last at or below it: one index probe per seq, however many holes the device has. A hole whose every seq
     // has arrived is deleted (its seq_gap problem stays in the device's history): only open holes are kept, which with
@@ -360,7 +361,7 @@ async function trackStreams(
     const fills = await sql<{ device_code: string; n: number }>`
       with l as (select * from unnest(${late.map((l) => l.code)}::text[], ${late.map((l) => l.seq)}::bigint[]) as l(device_code, seq)),
       hit as (
-        select h.id, l.device_code, count(*)::int as n, min(h.filled) as filled, min(h.size) as size
+        select h.id, l.device_code, count(distinct l.seq)::int as n, min(h.filled) as filled, min(h.size) as size
         from l cross join lateral (
           select g.id, g.to_seq, g.filled, g.to_seq - g.from_seq + 1 as size from device_seq_gaps g
           where g.device_code = l.device_code and g.from_seq <= l.seq order by g.from_seq desc limit 1) h
