@@ -300,7 +300,7 @@ async function trackStreams(
   const current = await sql<{ device_code: string; max_seq: number | string }>`
     select device_code, max_seq from device_streams where device_code = any(${codes}::text[]) order by device_code for update`.execute(trx);
   const maxSeq = new Map(current.rows.map((r) => [r.device_code, Number(r.max_seq)]));
-  const rows: { device_code: string; site_code: string; max_seq: number; received: number; rejected: number; missing: number; status: string | null; detail: unknown; status_at: string | null; seen: string | null }[] = [];
+  const rows: { device_code: string; max_seq: number; received: number; rejected: number; missing: number; status: string | null; detail: unknown; status_at: string | null; seen: string | null }[] = [];
   // The holes opened and the late arrivals of every device in the batch, each written in one statement: with replicas
   // sharing the stream (MQTT 5 $share/ hands the messages out in turn), most of a replica's messages open or fill a
   // hole, and a statement per message cost more than the rest of the batch.
@@ -335,7 +335,6 @@ async function trackStreams(
     const status = [...list].reverse().find((f): f is Extract<typeof f, { channel: 'status' }> => f.channel === 'status');
     rows.push({
       device_code: code,
-      site_code: device.site_code,
       max_seq: max,
       received: seqs.length,
       rejected: refusedBy.get(code) ?? 0,
@@ -373,23 +372,21 @@ async function trackStreams(
     const filledBy = new Map(fills.rows.map((r) => [r.device_code, Number(r.n)]));
     for (const r of rows) r.missing -= filledBy.get(r.device_code) ?? 0;
   }
-  // A device that sent refused messages was seen now (their timestamps are not to be trusted).
+  // The rows exist (made above, before the lock). A device that sent refused messages was seen now (their timestamps
+  // are not to be trusted).
   await sql`
-    insert into device_streams (device_code, site_code, max_seq, received, rejected, missing, last_status, last_status_detail, last_status_at, last_seen_at)
-    select device_code, site_code, max_seq, received, rejected, missing, status, detail, status_at, case when rejected > 0 then now() else seen end
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(device_code text, site_code text, max_seq bigint, received bigint, rejected bigint, missing bigint,
+    update device_streams s set
+      max_seq = greatest(s.max_seq, v.max_seq),
+      received = s.received + v.received,
+      rejected = s.rejected + v.rejected,
+      missing = s.missing + v.missing,
+      last_status = case when v.status is not null and (s.last_status_at is null or v.status_at >= s.last_status_at) then v.status else s.last_status end,
+      last_status_detail = case when v.status is not null and (s.last_status_at is null or v.status_at >= s.last_status_at) then v.detail else s.last_status_detail end,
+      last_status_at = greatest(s.last_status_at, v.status_at),
+      last_seen_at = case when v.rejected > 0 then now() else greatest(s.last_seen_at, v.seen) end
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(device_code text, max_seq bigint, received bigint, rejected bigint, missing bigint,
       status text, detail jsonb, status_at timestamptz, seen timestamptz)
-    on conflict (device_code) do update set
-      max_seq = greatest(device_streams.max_seq, excluded.max_seq),
-      received = device_streams.received + excluded.received,
-      rejected = device_streams.rejected + excluded.rejected,
-      missing = device_streams.missing + excluded.missing,
-      last_status = case when excluded.last_status is not null and (device_streams.last_status_at is null or excluded.last_status_at >= device_streams.last_status_at)
-        then excluded.last_status else device_streams.last_status end,
-      last_status_detail = case when excluded.last_status is not null and (device_streams.last_status_at is null or excluded.last_status_at >= device_streams.last_status_at)
-        then excluded.last_status_detail else device_streams.last_status_detail end,
-      last_status_at = greatest(device_streams.last_status_at, excluded.last_status_at),
-      last_seen_at = case when excluded.rejected > 0 then now() else greatest(device_streams.last_seen_at, excluded.last_seen_at) end`.execute(trx);
+    where s.device_code = v.device_code`.execute(trx);
 }
 
 const NEXT_STATUS: Record<ProductionMessage['kind'], string> = {
