@@ -3,7 +3,6 @@
  * (Mosquitto) holds what the dead session had not acknowledged and delivers it to the restarted one: no event is
  * lost, and none is applied twice.
  */
-import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import { newSourceId } from '@cradle/protocol';
 import mqtt from 'mqtt';
@@ -20,7 +19,6 @@ describe('gateway killed with SIGKILL during sustained MQTT ingest (Mosquitto + 
   const fx = gatewayFixture();
   const { pool, count } = fx;
   const clientId = `kill9-${crypto.randomBytes(4).toString('hex')}`;
-  const children: ChildProcess[] = [];
   let port = 0;
   afterAll(() => fx.cleanup());
 
@@ -29,7 +27,6 @@ describe('gateway killed with SIGKILL during sustained MQTT ingest (Mosquitto + 
     // The same port each time, so the restarted gateway answers where the first one did.
     const gw = await fx.spawn({ INGEST_CLIENT_ID: clientId, INGEST_LINGER_MS: '400', ...(port ? { PORT: String(port) } : {}) });
     port = Number(new URL(gw.base).port);
-    children.push(gw.child);
     return gw;
   }
 
@@ -65,7 +62,7 @@ describe('gateway killed with SIGKILL during sustained MQTT ingest (Mosquitto + 
     })();
 
     await waitUntil(async () => (await count('select count(*) as n from ingest_messages where device_code = $1', [deviceCode])) >= EVENTS / 3, 60_000);
-    const victim = children.at(-1)!;
+    const victim = first.child;
     victim.kill('SIGKILL');
     await new Promise((r) => victim.once('exit', r));
     const atKill = await count('select count(*) as n from ingest_messages where device_code = $1', [deviceCode]);
