@@ -31,6 +31,22 @@ describe.each(DRIVERS)('data layer on %s', (driver) => {
     }
   });
 
+  it('keeps every EPCIS event: their keys refer to them without a per-row check (migration 017)', async () => {
+    const t = await openTestDatabase(driver);
+    try {
+      const e = await sql<{ pk: string }>`
+        insert into epcis_events (event_hash, type, action, event_time, doc)
+        values ('ni:///sha-256;00?ver=CBV2.0', 'ObjectEvent', 'OBSERVE', now(), '{}'::jsonb) returning pk`.execute(t.db);
+      const pk = Number(e.rows[0]!.pk);
+      await sql`insert into epcis_event_keys (event_pk, kind, value) values (${pk}, 'epc', 'urn:epc:id:sscc:0614141.1234567890')`.execute(t.db);
+      await expect(sql`delete from epcis_events where pk = ${pk}`.execute(t.db)).rejects.toThrow(/EPCIS events are never deleted/);
+      const left = await sql<{ n: number }>`select count(*)::int as n from epcis_events e join epcis_event_keys k on k.event_pk = e.pk`.execute(t.db);
+      expect(left.rows[0]!.n).toBe(1);
+    } finally {
+      await t.dispose();
+    }
+  });
+
   it('rolls a failed transaction back completely', async () => {
     const t = await openTestDatabase(driver);
     try {

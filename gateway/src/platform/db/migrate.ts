@@ -17,6 +17,7 @@ import * as m013 from './migrations/013_codes_party_checks';
 import * as m014 from './migrations/014_order_path_sku_checks';
 import * as m015 from './migrations/015_epcis_own_event_ids';
 import * as m016 from './migrations/016_order_key_lookup';
+import * as m017 from './migrations/017_event_keys_check';
 
 /**
  * Migrations are plain, ordered, forward-only modules listed here (a static list, so bundlers and tsx
@@ -41,6 +42,7 @@ export const migrations: Record<string, Migration> = {
   '014_order_path_sku_checks': m014,
   '015_epcis_own_event_ids': m015,
   '016_order_key_lookup': m016,
+  '017_event_keys_check': m017,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
