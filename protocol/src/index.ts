@@ -24,6 +24,7 @@ export * from './identity/epc-urn';
 export * from './identity/serials';
 export * from './mqtt/source-id';
 export * from './mqtt/topics';
+export * from './mqtt/client-log';
 export * from './mqtt/payloads';
 export * from './epcis/cbv';
 export * from './epcis/schemas';

@@ -1,6 +1,7 @@
 /** MQTT client options from config: TCP or TLS, per-device credentials, a retained last will saying "offline". */
 import * as fs from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { quietMqttLog } from '@cradle/protocol';
 import type { MqttConfig } from '../config/schema';
 
 export function connectBroker(c: MqttConfig, clientId: string, will: { topic: string; payload: () => string }): MqttClient {
@@ -10,6 +11,7 @@ export function connectBroker(c: MqttConfig, clientId: string, will: { topic: st
     keepalive: c.keepaliveSeconds,
     reconnectPeriod: c.reconnectMs,
     connectTimeout: 10_000,
+    ...quietMqttLog(),
     username: c.username,
     password: c.passwordFile ? fs.readFileSync(c.passwordFile, 'utf8').trim() : c.password,
     rejectUnauthorized: c.rejectUnauthorized,

@@ -1,4 +1,4 @@
-import { topicFilter, UP_CHANNELS } from '@cradle/protocol';
+import { quietMqttLog, topicFilter, UP_CHANNELS } from '@cradle/protocol';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import type { Registry } from 'prom-client';
 import type { Db } from '../platform/db';
@@ -113,6 +113,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     protocolVersion: opts.protocolVersion,
     reconnectPeriod: 1000,
     connectTimeout: 5000,
+    ...quietMqttLog(),
     ...(opts.auth.username ? { username: opts.auth.username, password: opts.auth.password } : {}),
     ...(opts.protocolVersion === 5 ? { properties: { sessionExpiryInterval: opts.sessionExpirySeconds ?? INGEST_DEFAULTS.sessionExpirySeconds, receiveMaximum: opts.receiveMaximum ?? INGEST_DEFAULTS.receiveMaximum } } : {}),
   };
