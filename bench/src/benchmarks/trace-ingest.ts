@@ -8,7 +8,7 @@
  * consumer, because Mosquitto drops QoS 1 messages beyond a session's queue (max_queued_messages, default 1000).
  */
 import crypto from 'node:crypto';
-import { newSourceId } from '@cradle/protocol';
+import { newSourceId, quietMqttLog } from '@cradle/protocol';
 import mqtt from 'mqtt';
 import { atLeastRatioOfBaseline, observed } from '../harness/compare';
 import { commandCpuDuring, cpuDuring, processCpuSeconds } from '../harness/cpu';
@@ -29,15 +29,17 @@ const REPLICAS = Number(process.env.BENCH_TRACE_REPLICAS ?? 1);
 if (!Number.isInteger(REPLICAS) || REPLICAS < 1 || REPLICAS > 4) throw new RangeError(`BENCH_TRACE_REPLICAS must be an integer within 1..4, got ${process.env.BENCH_TRACE_REPLICAS}`);
 
 /** Publishes every payload with QoS 1, never more than WINDOW ahead of what `consumed()` reports. */
-async function publishAll(url: string, topic: string, payloads: readonly string[], consumed: () => Promise<number> | number): Promise<void> {
-  const client = await mqtt.connectAsync(url, { clientId: `bench-line-${crypto.randomBytes(4).toString('hex')}`, protocolVersion: 5 });
+async function publishAll(url: string, topic: string, payloads: readonly Buffer[], consumed: () => Promise<number> | number): Promise<void> {
+  const client = await mqtt.connectAsync(url, { clientId: `bench-line-${crypto.randomBytes(4).toString('hex')}`, protocolVersion: 5, ...quietMqttLog() });
   try {
     let sent = 0;
     let seen = 0;
     while (sent < payloads.length) {
       if (sent - seen >= WINDOW) {
+        // Blocked: look again in a moment. Each look is a query, on the same two cores as what is measured; with a
+        // window of several batches, 20 ms of lag never lets the gateway run dry.
+        await new Promise((r) => setTimeout(r, 20));
         seen = await consumed();
-        if (sent - seen >= WINDOW) await new Promise((r) => setTimeout(r, 5));
         continue;
       }
       const upto = Math.min(payloads.length, seen + WINDOW);
@@ -60,14 +62,15 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
   return false;
 }
 
-function messages(siteCode: string, deviceCode: string, gtin: string, batch: string, serials: readonly string[]): string[] {
+/** The line's messages, encoded before the clock starts (a device sends bytes it made earlier). */
+function messages(siteCode: string, deviceCode: string, gtin: string, batch: string, serials: readonly string[]): Buffer[] {
   const t0 = Date.now();
   return serials.map((serial, i) =>
-    JSON.stringify({
+    Buffer.from(JSON.stringify({
       v: 1, id: newSourceId({ now: () => t0 + i }), siteId: siteCode, deviceId: deviceCode, seq: i + 1, ts: new Date(t0 + i).toISOString(),
       scannerId: 'SC1', raw: `]Q1https://id.cradle.example/01/${gtin}/10/${batch}/21/${serial}`, symbology: 'qr',
       parsed: { gtin, serial, batch, elements: { '01': gtin, '10': batch, '21': serial } },
-    }),
+    })),
   );
 }
 
@@ -101,7 +104,7 @@ async function measure(databaseUrl: string, MQTT_URL: string, broker: PrivateBro
   // Baseline: the same messages, same broker, to a subscriber that only counts (auto-acknowledged QoS 1).
   const baseTopic = `cradle/v1/BENCH/${crypto.randomBytes(4).toString('hex')}/scan`;
   let received = 0;
-  const sub = await mqtt.connectAsync(MQTT_URL, { clientId: `bench-sub-${crypto.randomBytes(4).toString('hex')}`, protocolVersion: 5, properties: { receiveMaximum: WINDOW } });
+  const sub = await mqtt.connectAsync(MQTT_URL, { clientId: `bench-sub-${crypto.randomBytes(4).toString('hex')}`, protocolVersion: 5, properties: { receiveMaximum: WINDOW }, ...quietMqttLog() });
   sub.on('message', () => void (received += 1));
   await sub.subscribeAsync(baseTopic, { qos: 1 });
   const fake = Array.from({ length: EVENTS }, (_, i) => `S${String(i).padStart(10, '0')}`);
