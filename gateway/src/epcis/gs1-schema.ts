@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
@@ -13,7 +11,8 @@ function compiled(): ValidateFunction {
   if (!validate) {
     const ajv = new Ajv({ strict: false, allErrors: true });
     addFormats(ajv);
-    validate = ajv.compile(JSON.parse(fs.readFileSync(path.join(__dirname, 'gs1', 'EPCIS-JSON-Schema.json'), 'utf8')) as object);
+    // A require, not a read relative to __dirname: the gateway's bundle (gateway/scripts/build.js) carries the schema.
+    validate = ajv.compile(require('./gs1/EPCIS-JSON-Schema.json') as object);
   }
   return validate;
 }

@@ -1,6 +1,6 @@
 /**
- * Test helper: the gateway as a child process (`node --import tsx gateway/src/main.ts`) on the machine's Mosquitto and
- * PostgreSQL, for tests that kill it or run several replicas of it. Demo data, its own schema, a free port.
+ * Test helper: the gateway as a child process (`node --import tsx gateway/src/main.ts`, or its bundle) on the machine's
+ * Mosquitto and PostgreSQL, for tests that kill it or run several replicas of it. Demo data, its own schema, a free port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -38,10 +38,14 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
   }
 }
 
-/** Starts a gateway process on `schema` with the demo data; `env` adds to (or overrides) its environment (PORT: a port of its own choosing). */
-export async function spawnGateway(schema: string, env: Record<string, string> = {}): Promise<ProcessGateway> {
+/**
+ * Starts a gateway process on `schema` with the demo data; `env` adds to (or overrides) its environment (PORT: a port
+ * of its own choosing). `bundle`: a built bundle (gateway/scripts/build.js) to run as `npm start` does, instead of the
+ * sources through tsx.
+ */
+export async function spawnGateway(schema: string, env: Record<string, string> = {}, bundle?: string): Promise<ProcessGateway> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const child = spawn(process.execPath, bundle ? ['--enable-source-maps', bundle] : ['--import', 'tsx', MAIN], {
     cwd: path.join(__dirname, '..', '..', '..'),
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
@@ -83,7 +87,7 @@ export interface GatewayFixture {
   pool: pg.Pool;
   /** The `n` of a `select count(*) as n …` on the schema. */
   count(query: string, params?: unknown[]): Promise<number>;
-  spawn(env?: Record<string, string>): Promise<ProcessGateway>;
+  spawn(env?: Record<string, string>, bundle?: string): Promise<ProcessGateway>;
   cleanup(): Promise<void>;
 }
 
@@ -95,8 +99,8 @@ export function gatewayFixture(): GatewayFixture {
     schema,
     pool,
     count: async (query, params = []) => Number((await pool.query<{ n: string }>(query, params)).rows[0]!.n),
-    async spawn(env = {}) {
-      const gw = await spawnGateway(schema, env);
+    async spawn(env = {}, bundle) {
+      const gw = await spawnGateway(schema, env, bundle);
       children.push(gw.child);
       return gw;
     },
