@@ -1,6 +1,7 @@
 /**
  * The baseline: a bare Express 5 server with one JSON route and nothing else (no auth, no database, no logging),
- * run as its own process with the same Node flags as the gateway. What the gateway adds is measured against it.
+ * run as its own process, bundled and with the same Node flags as the gateway. What the gateway adds is measured
+ * against it.
  *
  * env: PORT (required), HOST (default 127.0.0.1), BODY_BYTES (default 4096), ROUTE (default /payload).
  * GET /readyz answers 200 once listening.

@@ -2,18 +2,21 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { bundled } from './bundle';
 import { freePort } from './free-port';
 import { type RunningServer, startServer } from './server';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const BENCH_PASSWORD = 'bench-password-1';
+/** The Node flags `npm start` gives the gateway's bundle; the bare-Express baseline runs with the same. */
+export const GATEWAY_NODE_FLAGS = ['--enable-source-maps'];
 
 export interface GatewayOptions {
   /** postgres:// URL; unset runs the embedded PGlite. */
   databaseUrl?: string | undefined;
   /** The schema the gateway creates and uses on PostgreSQL. */
   databaseSchema?: string | undefined;
-  /** Extra Node flags before `--import tsx` (e.g. `--cpu-prof`). */
+  /** Extra Node flags before the script (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
   /** Environment on top of the bench's (e.g. `MQTT_URL` for an external broker, pool size). */
   env?: Record<string, string>;
@@ -25,16 +28,18 @@ export interface RunningGateway extends RunningServer {
 }
 
 /**
- * Starts the real gateway (`node --import tsx gateway/src/main.ts`) on free ports with a fresh data directory,
- * demo data and the bench password, and waits for /readyz. stop() also removes the data directory.
+ * Starts the real gateway, bundled as `npm start` runs it (`node --enable-source-maps gateway/dist/…`), on free ports
+ * with a fresh data directory, demo data and the bench password, and waits for /readyz. stop() also removes the data
+ * directory.
  */
 export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGateway> {
+  const main = await bundled(path.join(REPO_ROOT, 'gateway', 'src', 'main.ts'), path.join(REPO_ROOT, 'gateway', 'dist'));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-bench-'));
   const removeDataDir = () => fs.rmSync(dataDir, { recursive: true, force: true });
   try {
     const server = await startServer({
       command: process.execPath,
-      args: [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(REPO_ROOT, 'gateway', 'src', 'main.ts')],
+      args: [...(opts.nodeArgs ?? []), ...GATEWAY_NODE_FLAGS, main],
       cwd: REPO_ROOT,
       env: {
         NODE_ENV: 'production',
