@@ -10,6 +10,7 @@ import {
 } from '@cradle/protocol';
 import { sql, type Transaction } from 'kysely';
 import type { Database, Db } from '../platform/db';
+import { jsonColumn } from '../platform/db/json-column';
 import type { EventToStore } from '../epcis/repository';
 import { traceChanged } from '../trace/changes';
 import { sglnOf } from '../trace/epc';
@@ -205,8 +206,9 @@ export async function ingestBatch(db: Db, messages: readonly InboundMessage[], h
     if (accepted.length) {
       const ins = await sql<{ source_id: string }>`
         insert into ingest_messages (source_id, device_code, channel, seq)
-        select * from unnest(${accepted.map((a) => a.msg.id)}::uuid[], ${accepted.map((a) => a.device.code)}::text[],
-          ${accepted.map((a) => a.channel)}::text[], ${accepted.map((a) => a.msg.seq)}::bigint[])
+        select v.source_id::uuid, v.device_code, v.channel, v.seq::bigint
+        from rows from (${jsonColumn(accepted.map((a) => a.msg.id))}, ${jsonColumn(accepted.map((a) => a.device.code))},
+          ${jsonColumn(accepted.map((a) => a.channel))}, ${jsonColumn(accepted.map((a) => a.msg.seq))}) as v(source_id, device_code, channel, seq)
         on conflict do nothing returning source_id`.execute(trx);
       const isNew = new Set(ins.rows.map((r) => r.source_id));
       fresh = accepted.filter((a) => isNew.has(a.msg.id));
