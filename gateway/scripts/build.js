@@ -12,4 +12,12 @@ const path = require('node:path');
 const { buildCli } = require('../../protocol/scripts/bundle');
 
 const root = path.join(__dirname, '..');
-buildCli(path.join(root, 'src', 'main.ts'), path.join(root, 'dist', 'cradle-gateway.js'));
+/**
+ * No keepNames: it named every closure as it was made, ~3.6% of the gateway's CPU on the ingest path (profiled). No
+ * class of the gateway's is renamed in the bundle; functions that are (a numeric suffix, e.g. `up2`) show under their
+ * source names in stack traces through the source map. Tests and benchmarks build with the same options.
+ */
+const GATEWAY_BUNDLE = { keepNames: false };
+module.exports = { GATEWAY_BUNDLE };
+
+if (require.main === module) buildCli(path.join(root, 'src', 'main.ts'), path.join(root, 'dist', 'cradle-gateway.js'), GATEWAY_BUNDLE);

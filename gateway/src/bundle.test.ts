@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gatewayFixture } from './ingest/process-gateway';
 
-const { bundle } = require('../../protocol/scripts/bundle.js') as { bundle(entry: string, outfile: string): Promise<string> };
+const { bundle } = require('../../protocol/scripts/bundle.js') as { bundle(entry: string, outfile: string, options: object): Promise<string> };
+const { GATEWAY_BUNDLE } = require('../scripts/build.js') as { GATEWAY_BUNDLE: object };
 
 describe('the gateway bundle (npm start, Docker)', () => {
   const fx = gatewayFixture();
@@ -20,7 +21,7 @@ describe('the gateway bundle (npm start, Docker)', () => {
   });
 
   it('starts, serves the API, validates EPCIS against the bundled GS1 schema and resolves codes', async () => {
-    expect(await bundle(path.join(__dirname, 'main.ts'), outfile)).toMatch(/^built /);
+    expect(await bundle(path.join(__dirname, 'main.ts'), outfile, GATEWAY_BUNDLE)).toMatch(/^built /);
     const gw = await fx.spawn({}, outfile);
     await gw.ready();
     const auth = { authorization: `Bearer ${await gw.token()}`, 'content-type': 'application/json' };

@@ -22,8 +22,12 @@ const externalNpmPackages = {
   },
 };
 
-/** Builds `entry` into `outfile` (with a linked source map); returns a one-line summary. */
-async function bundle(entry, outfile) {
+/**
+ * Builds `entry` into `outfile` (with a linked source map); returns a one-line summary. `keepNames` (default true)
+ * keeps every function's and class's name as written even where the bundle renames it (same name in two modules):
+ * readable class names in logs, at the price of a call naming each closure as it is made.
+ */
+async function bundle(entry, outfile, { keepNames = true } = {}) {
   const result = await esbuild.build({
     entryPoints: [entry],
     outfile,
@@ -32,8 +36,7 @@ async function bundle(entry, outfile) {
     format: 'cjs',
     target: 'node20',
     sourcemap: 'linked',
-    // Stack traces and pino's err serialiser keep readable class names (measured: no cost on the ingest path).
-    keepNames: true,
+    keepNames,
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
@@ -45,9 +48,9 @@ async function bundle(entry, outfile) {
 }
 
 /** For a package's build script: `node scripts/build.js [outfile]`, exit 1 with the error on failure. */
-function buildCli(entry, defaultOutfile) {
+function buildCli(entry, defaultOutfile, options) {
   const outfile = process.argv[2] ? path.resolve(process.argv[2]) : defaultOutfile;
-  bundle(entry, outfile).then(
+  bundle(entry, outfile, options).then(
     (summary) => process.stdout.write(`${summary}\n`),
     (err) => {
       process.stderr.write(`${err && err.stack ? err.stack : String(err)}\n`);

@@ -33,7 +33,8 @@ export interface RunningGateway extends RunningServer {
  * directory.
  */
 export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGateway> {
-  const main = await bundled(path.join(REPO_ROOT, 'gateway', 'src', 'main.ts'), path.join(REPO_ROOT, 'gateway', 'dist'));
+  const { GATEWAY_BUNDLE } = require(path.join(REPO_ROOT, 'gateway', 'scripts', 'build.js')) as { GATEWAY_BUNDLE: { keepNames: boolean } };
+  const main = await bundled(path.join(REPO_ROOT, 'gateway', 'src', 'main.ts'), path.join(REPO_ROOT, 'gateway', 'dist'), GATEWAY_BUNDLE);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-bench-'));
   const removeDataDir = () => fs.rmSync(dataDir, { recursive: true, force: true });
   try {
