@@ -55,11 +55,16 @@ function remember<K, V>(m: Map<K, V>, k: K, v: V): void {
 
 const scanKey = (d: DeviceRow, step: ScanStep | null, destination: string | null) => `${d.site_id}|${d.site_kind}|${d.gln ?? ''}|${step ?? ''}|${destination ?? ''}`;
 
+const NO_PAYLOAD = Buffer.alloc(0);
+
 /** Parses a message (and builds a scan's events when the hints allow) as it arrives; never throws. */
 export function prepareMessage(m: InboundMessage, hints: IngestHints): void {
   try {
     const p = parse(m);
     m.prepared = { parse: p };
+    // The parse is what the batch reads: the bytes are let go now. MQTT.js hands the payload out as a view on the socket
+    // chunk it arrived in, so a message waiting for its batch would keep that whole chunk alive besides its parsed form.
+    m.payload = NO_PAYLOAD;
     if (!p.ok || p.value.channel !== 'scan') return;
     const msg = p.value.msg;
     const d = hints.devices.get(msg.deviceId);
@@ -344,7 +349,7 @@ async function trackStreams(
       status: status?.msg.state ?? null,
       detail: status?.msg.detail ?? null,
       status_at: status?.msg.ts ?? null,
-      seen: list.map((f) => f.msg.ts).sort().at(-1) ?? null,
+      seen: latest(list.map((f) => f.msg.ts)),
     });
   }
   if (gaps.length) {
@@ -389,6 +394,13 @@ async function trackStreams(
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(device_code text, max_seq bigint, received bigint, rejected bigint, missing bigint,
       status text, detail jsonb, status_at timestamptz, seen timestamptz)
     where s.device_code = v.device_code`.execute(trx);
+}
+
+/** The latest of ISO-8601 UTC timestamps (they order as strings), or null. */
+function latest(ts: readonly string[]): string | null {
+  let max: string | null = null;
+  for (const t of ts) if (max === null || t > max) max = t;
+  return max;
 }
 
 const NEXT_STATUS: Record<ProductionMessage['kind'], string> = {
