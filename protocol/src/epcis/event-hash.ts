@@ -67,6 +67,9 @@ function canonicalValue(value: Json): string {
   if (typeof value === 'number') return canonicalNumber(value);
   if (typeof value === 'boolean') return String(value);
   const raw = String(value);
+  // A serialised item's or logistic unit's EPC names one thing and does not come again event after event: kept out
+  // of the cache, which it would only churn.
+  if (raw.startsWith('urn:epc:id:sgtin:') || raw.startsWith('urn:epc:id:sscc:')) return canonicalString(raw);
   const known = canonicalCache.get(raw);
   if (known !== undefined) return known;
   const text = canonicalString(raw);
