@@ -82,17 +82,17 @@ export async function storeEvents(trx: Transaction<Database>, items: readonly Ev
   if (candidates.length === 0) return { stored: [], duplicates };
   // The documents as one JSON array (PostgreSQL parses it in one pass; jsonb_to_recordset over the same rows cost about
   // ten times as much), the columns that are plain fields of the document read from it in SQL, and the rest as JSON
-  // columns zipped by ROWS FROM (jsonColumn). An eventID equal to the hash travels once, as the hash.
+  // columns zipped by ROWS FROM (jsonColumn). An eventID equal to the hash travels once, in the document.
   const col = <T>(f: (c: (typeof candidates)[number]) => T) => candidates.map(f);
   // Keys are derived before the insert and joined to the new rows by hash: events and keys in one statement.
   const keyRows = candidates.flatMap((c) => eventKeys(c.event).map((k) => ({ hash: c.hash, kind: k.kind, value: k.value })));
   const inserted = await sql<{ pk: number | string; event_hash: string }>`
     with ins as (
       insert into epcis_events (event_id, event_hash, source_id, type, action, event_time, biz_step, disposition, read_point, biz_location, doc)
-      select v.event_id, v.event_hash, v.source_id::uuid, v.doc->>'type', v.doc->>'action', (v.doc->>'eventTime')::timestamptz,
+      select v.event_id, coalesce(v.event_hash, v.doc->>'eventID'), v.source_id::uuid, v.doc->>'type', v.doc->>'action', (v.doc->>'eventTime')::timestamptz,
         v.biz_step, v.disposition, v.doc->'readPoint'->>'id', v.doc->'bizLocation'->>'id', v.doc
       from rows from (
-        ${jsonColumn(col((c) => (c.eventId === c.hash ? null : c.eventId)))}, ${jsonColumn(col((c) => c.hash))},
+        ${jsonColumn(col((c) => (c.eventId === c.hash ? null : c.eventId)))}, ${jsonColumn(col((c) => (c.event.eventID === c.hash ? null : c.hash)))},
         ${jsonColumn(col((c) => c.item.sourceId ?? null))}, ${jsonColumn(col((c) => cbvWord(c.event.bizStep)))},
         ${jsonColumn(col((c) => cbvWord(c.event.disposition)))}, jsonb_array_elements(${JSON.stringify(col((c) => c.event))}::jsonb)
       ) as v(event_id, event_hash, source_id, biz_step, disposition, doc)
