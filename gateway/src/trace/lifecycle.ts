@@ -92,14 +92,15 @@ const locationGln = (v: unknown) => (v && typeof v === 'object' && typeof (v as 
 
 /** Applies the events (in order) to the codes they name; returns the anomalies it recorded. */
 export async function applyLifecycle(trx: Transaction<Database>, events: readonly StoredEvent[]): Promise<LifecycleResult> {
-  const plan = events.map((s) => ({ s, op: opOf(s.event) })).filter((p) => p.op !== 'observe' || subjects(p.s.event).length > 0);
+  // Each event's subjects worked out once (normalised and filtered), for the family lock and for applying it.
+  const plan = events.map((s) => ({ s, op: opOf(s.event), subjects: subjects(s.event) })).filter((p) => p.op !== 'observe' || p.subjects.length > 0);
   if (plan.length === 0) return { changed: 0, anomalies: [], touched: [] };
 
   const named = new Set<string>();
   const glns = new Set<string>();
   const orders = new Set<string>();
-  for (const { s } of plan) {
-    for (const epc of subjects(s.event)) named.add(epc);
+  for (const { s, subjects: subs } of plan) {
+    for (const epc of subs) named.add(epc);
     if (typeof s.event.parentID === 'string') named.add(normaliseEpc(s.event.parentID));
     const g = locationGln(s.event.bizLocation);
     if (g) glns.add(g);
@@ -155,7 +156,7 @@ export async function applyLifecycle(trx: Transaction<Database>, events: readonl
     return out;
   };
 
-  for (const { s, op } of plan) {
+  for (const { s, op, subjects: subs } of plan) {
     const e = s.event;
     const at = String(e.eventTime);
     const flag = (kind: AnomalyKind, epc: string | null, detail: string, evidence: Record<string, unknown> = {}) =>
@@ -181,7 +182,7 @@ export async function applyLifecycle(trx: Transaction<Database>, events: readonl
 
     switch (op) {
       case 'commission':
-        for (const epc of subjects(e)) {
+        for (const epc of subs) {
           const c = codes.get(epc);
           if (!c) {
             flag('not_issued', epc, `${epc} was never issued by the brand: a forged or foreign code cannot be commissioned`);
@@ -267,7 +268,7 @@ export async function applyLifecycle(trx: Transaction<Database>, events: readonl
         const destinationId = dest?.id ?? (orderId ? (bindings.get(orderId) ?? null) : null);
         if (orderId && !destinationId) flag('unbound_order', null, `dispatch order ${orderId} is bound to no destination: the goods cannot be tied to a dealer`, { orderId });
         const fromBrandSite = !here || here.kind === 'warehouse' || here.kind === 'factory';
-        for (const epc of subjects(e)) {
+        for (const epc of subs) {
           const top = live(epc);
           if (!top) continue;
           const all = [top, ...descendants(epc).map((d) => codes.get(d)).filter((c): c is CodeRow => c !== undefined)];
@@ -295,7 +296,7 @@ export async function applyLifecycle(trx: Transaction<Database>, events: readonl
       case 'receive':
       case 'sell':
       case 'decommission':
-        for (const epc of subjects(e)) {
+        for (const epc of subs) {
           const top = op === 'decommission' ? codes.get(epc) : live(epc);
           if (!top) {
             if (op === 'decommission') flag('not_issued', epc, `${epc} was never issued by the brand`);
@@ -321,7 +322,7 @@ export async function applyLifecycle(trx: Transaction<Database>, events: readonl
         break;
       case 'inspect':
       case 'observe':
-        for (const epc of subjects(e)) {
+        for (const epc of subs) {
           const c = op === 'inspect' ? live(epc) : codes.get(epc);
           if (c) touch(c);
         }
