@@ -150,27 +150,34 @@ export function createDiversionFeed(db: Db, opts: DiversionFeedOptions = {}): Tr
   /** Everything the engine needs about each code: issued or not, its contents, its batch, its dispatch binding. */
   async function codeFacts(epcs: string[]): Promise<Map<string, CodeFacts>> {
     if (epcs.length === 0) return new Map();
-    // Aggregates joined by epc (hash joins), not subqueries per row: a page of thousands of codes stays linear.
+    // A code's ancestors, descendants, binding and shipping events are looked up per code through the indexes (lateral
+    // subqueries the planner cannot flatten, `offset 0`): a page of thousands of codes stays linear whatever the
+    // statistics say. Joined as sets, a planner working from statistics older than the last bulk change (a dispatch
+    // that shipped 100,000 codes a moment before) read every shipped code and every EPC key for each page: ~170 ms a
+    // page on the diversion-latency benchmark, so the alerts fell behind the ingest.
     const r = await sql<CodeFacts>`
       with recursive input(epc) as (select distinct unnest(${epcs}::text[])),
       anc(epc, cur, depth) as (
         select epc, epc, 0 from input
         union all
-        select a.epc, c.parent_epc, a.depth + 1 from anc a join codes c on c.epc = a.cur where c.parent_epc is not null and a.depth < 4),
+        select a.epc, c.parent_epc, a.depth + 1 from anc a cross join lateral (select parent_epc from codes where epc = a.cur offset 0) c
+        where c.parent_epc is not null and a.depth < 4),
       des(epc, cur, depth) as (
         select epc, epc, 0 from input
         union all
-        select d.epc, c.epc, d.depth + 1 from des d join codes c on c.parent_epc = d.cur where d.depth < 4),
+        select d.epc, c.epc, d.depth + 1 from des d cross join lateral (select epc from codes where parent_epc = d.cur offset 0) c where d.depth < 4),
       contents as (
         select d.epc, count(*) filter (where x.kind = 'item')::int as items, min(x.batch_code) as inner_batch
-        from des d join codes x on x.epc = d.cur group by d.epc),
+        from des d cross join lateral (select kind, batch_code from codes where epc = d.cur offset 0) x group by d.epc),
       shipped as (
-        select a.epc, max(e.event_time) as shipped_at from anc a
-          join epcis_event_keys k on k.value = a.cur and k.kind = 'epc'
-          join epcis_events e on e.pk = k.event_pk and e.biz_step = 'shipping'
+        select a.epc, max(s.at) as shipped_at from anc a
+          cross join lateral (
+            select e.event_time as at from epcis_event_keys k join epcis_events e on e.pk = k.event_pk
+            where k.value = a.cur and k.kind = 'epc' and e.biz_step = 'shipping' offset 0) s
         group by a.epc),
       bound as (
-        select distinct on (a.epc) a.epc, x.shipped_to, x.order_id from anc a join codes x on x.epc = a.cur
+        select distinct on (a.epc) a.epc, x.shipped_to, x.order_id
+        from anc a cross join lateral (select shipped_to, order_id from codes where epc = a.cur offset 0) x
         where x.shipped_to is not null order by a.epc, a.depth)
       select i.epc, c.kind, c.gtin, c.serial, c.sscc, c.batch_code, c.state,
         coalesce(n.items, 0) as items, n.inner_batch, b.shipped_to, b.order_id, s.shipped_at

@@ -113,13 +113,15 @@ export async function applyLifecycle(trx: Transaction<Database>, events: readonl
   glns.delete('');
 
   // Everything named and everything inside it, locked in a fixed order so concurrent ingesters never deadlock
-  // (one statement: the family is found and locked together).
+  // (one statement: the family is found and locked together). Each level's children are looked up per code through
+  // codes_parent_idx (a lateral subquery the planner cannot flatten): joined as a set, the planner may scan the whole
+  // parent index to merge or hash it, which is every packed can of the brand once cans are packed into cases.
   const rows = (
     await sql<CodeRow>`
       with recursive d(epc) as (
         select epc from codes where epc = any(array(select ${jsonColumn([...named])}))
         union
-        select c.epc from codes c join d on c.parent_epc = d.epc
+        select c.epc from d cross join lateral (select epc from codes where parent_epc = d.epc offset 0) c
       )
       select epc, kind, batch_code, state, parent_epc, order_id, shipped_to, holder_id, commissioned_at, last_event_at
       from codes where epc in (select epc from d) order by epc for update`.execute(trx)
