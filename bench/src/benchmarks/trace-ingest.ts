@@ -25,6 +25,10 @@ const EVENTS = Number(process.env.BENCH_TRACE_EVENTS ?? 50_000);
 const WINDOW = Number(process.env.BENCH_MQTT_WINDOW ?? 3000);
 const RECEIVE_MAXIMUM = 4000;
 const TARGET_EPS = 10_000;
+// BENCH_TRACE_TABLE_CODES=n: the codes table holds n codes in all (the rest commissioned codes of another GTIN), as a
+// brand's table of millions does; by default only the scanned ones.
+const TABLE_CODES = Number(process.env.BENCH_TRACE_TABLE_CODES ?? EVENTS);
+if (!Number.isInteger(TABLE_CODES) || TABLE_CODES < EVENTS) throw new RangeError(`BENCH_TRACE_TABLE_CODES must be an integer of at least ${EVENTS}, got ${process.env.BENCH_TRACE_TABLE_CODES}`);
 const REPLICAS = Number(process.env.BENCH_TRACE_REPLICAS ?? 1);
 if (!Number.isInteger(REPLICAS) || REPLICAS < 1 || REPLICAS > 4) throw new RangeError(`BENCH_TRACE_REPLICAS must be an integer within 1..4, got ${process.env.BENCH_TRACE_REPLICAS}`);
 
@@ -123,7 +127,9 @@ async function measure(databaseUrl: string, MQTT_URL: string, broker: PrivateBro
   const extra: Awaited<ReturnType<typeof startTraceGateway>>[] = [];
   for (let r = 1; r < REPLICAS; r++) extra.push(await startTraceGateway(databaseUrl, schema, { MQTT_URL, INGEST_CLIENT_ID: `bench-${schema}-${r}`, INGEST_SHARE_GROUP: `bench-${schema}`, INGEST_RECEIVE_MAXIMUM: String(RECEIVE_MAXIMUM), PGAPPNAME: `bench-${schema}` }));
   try {
-    const gtin = (await gw.pool.query<{ gtin: string }>(`select gtin from skus where category = 'formula' order by gtin limit 1`)).rows[0]!.gtin;
+    const [gtin, other] = (await gw.pool.query<{ gtin: string }>(`select gtin from skus where category = 'formula' order by gtin limit 2`)).rows.map((r) => r.gtin);
+    if (!gtin || !other) throw new Error('the demo data has fewer than two formula SKUs');
+    if (TABLE_CODES > EVENTS) await bulkLoadCodes(gw.pool, other, 'BENCHOLD', TABLE_CODES - EVENTS, 'commissioned');
     const batch = 'BENCHIN';
     const requestId = await bulkLoadCodes(gw.pool, gtin, batch, EVENTS, 'issued');
     const serials = (await gw.pool.query<{ serial: string }>('select serial from codes where request_id = $1', [requestId])).rows.map((r) => r.serial);
@@ -163,7 +169,8 @@ async function measure(databaseUrl: string, MQTT_URL: string, broker: PrivateBro
     const done = await ingested();
     const commissioned = Number((await gw.pool.query<{ n: string }>(`select count(*) as n from codes where request_id = $1 and state = 'commissioned'`, [requestId])).rows[0]!.n);
     const rss = gw.peakRssBytes();
-    const name = `MQTT scan ingest [Mosquitto → ${REPLICAS > 1 ? `${REPLICAS} gateway replicas` : 'gateway'} → postgres, ${EVENTS.toLocaleString('en')} events]`;
+    const table = TABLE_CODES > EVENTS ? `, ${TABLE_CODES.toLocaleString('en')} codes in the table` : '';
+    const name = `MQTT scan ingest [Mosquitto → ${REPLICAS > 1 ? `${REPLICAS} gateway replicas` : 'gateway'} → postgres, ${EVENTS.toLocaleString('en')} events${table}]`;
     const baseline = { name: 'raw QoS 1 publish → Mosquitto → counting subscriber', value: EVENTS / baseSeconds };
     const rate = done / seconds;
     const results: BenchResult[] = [
