@@ -29,7 +29,7 @@ export interface InboundMessage {
 interface Prepared {
   parse: ReturnType<typeof parse>;
   /** The scan's events as built for the device, scanner step and order destination in `key`. */
-  scan?: { key: string; outcome: ScanOutcome };
+  scan?: { inputs: ScanInputs; outcome: ScanOutcome };
 }
 
 /**
@@ -53,7 +53,17 @@ function remember<K, V>(m: Map<K, V>, k: K, v: V): void {
   m.set(k, v);
 }
 
-const scanKey = (d: DeviceRow, step: ScanStep | null, destination: string | null) => `${d.site_id}|${d.site_kind}|${d.gln ?? ''}|${step ?? ''}|${destination ?? ''}`;
+/** What a scan's events are built from besides the message: its device's site, the scanner's step, the order's destination. */
+interface ScanInputs {
+  siteId: string;
+  siteKind: string;
+  gln: string | null;
+  step: ScanStep | null;
+  destination: string | null;
+}
+
+const sameScanInputs = (a: ScanInputs, d: DeviceRow, step: ScanStep | null, destination: string | null) =>
+  a.siteId === d.site_id && a.siteKind === d.site_kind && a.gln === d.gln && a.step === step && a.destination === destination;
 
 const NO_PAYLOAD = Buffer.alloc(0);
 
@@ -74,7 +84,7 @@ export function prepareMessage(m: InboundMessage, hints: IngestHints): void {
     const step = hints.steps.get(msg.scannerId) ?? null;
     const destination = orderId ? (hints.destinations.get(orderId) ?? null) : null;
     const outcome = scanToEvents(msg, { id: d.site_id, kind: d.site_kind, gln: d.gln }, step, () => ({ destination }));
-    m.prepared.scan = { key: scanKey(d, step, destination), outcome };
+    m.prepared.scan = { inputs: { siteId: d.site_id, siteKind: d.site_kind, gln: d.gln, step, destination }, outcome };
   } catch {
     m.prepared = undefined;
   }
@@ -483,7 +493,7 @@ async function applyScans(
     const orderId = s.msg.context?.orderId;
     // The events built when the message arrived, if they were built from what this transaction reads.
     const r =
-      s.prepared && s.prepared.key === scanKey(s.device, step, orderId ? (destinations.get(orderId) ?? null) : null)
+      s.prepared && sameScanInputs(s.prepared.inputs, s.device, step, orderId ? (destinations.get(orderId) ?? null) : null)
         ? s.prepared.outcome
         : scanToEvents(s.msg, site, step, (o) => ({ destination: destinations.get(o) ?? null }));
     if (r.kind === 'unidentified') {

@@ -31,10 +31,19 @@ export function ssccEpc(sscc: string): string | null {
   return r.ok ? r.value : null;
 }
 
+const sglns = new Map<string, string | null>();
+
 export function sglnOf(gln: string | null): string | null {
   if (!gln) return null;
-  const r = sglnToEpcUrn(gln, '0', { companyPrefixLength: COMPANY_PREFIX_LENGTH });
-  return r.ok ? r.value : null;
+  // Remembered: every scan of a site asks for the same one (sites are a few thousand; emptied if ever 10,000).
+  let sgln = sglns.get(gln);
+  if (sgln === undefined) {
+    const r = sglnToEpcUrn(gln, '0', { companyPrefixLength: COMPANY_PREFIX_LENGTH });
+    sgln = r.ok ? r.value : null;
+    if (sglns.size >= 10_000) sglns.clear();
+    sglns.set(gln, sgln);
+  }
+  return sgln;
 }
 
 /** The GLN inside an SGLN URN (extension ignored), or null. */
