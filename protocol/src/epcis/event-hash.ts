@@ -213,8 +213,8 @@ function namespacesOf(e: Record<string, Json>, opts: EventHashOptions): Namespac
   return { ...DEFAULT_NAMESPACES, ...opts.namespaces, ...contextNamespaces(e['@context']) };
 }
 
-// Helpers at module level rather than closures inside preHash: it runs for every ingested event, and the gateway runs
-// under tsx (esbuild keepNames), which names every such closure on each call.
+// Helpers at module level rather than closures inside preHash: it runs for every ingested event (and where esbuild's
+// keepNames is on, as under tsx, each closure is also named as it is made).
 function preHash(event: Readonly<Record<string, unknown>>, opts: EventHashOptions): string {
   const e = event as Record<string, Json>;
   const ns = namespacesOf(e, opts);
