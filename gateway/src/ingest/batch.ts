@@ -151,8 +151,8 @@ function parse(m: InboundMessage): { ok: true; value: Parsed & { topic: string }
   return { ok: true, value: { channel, msg, topic: m.topic } as Parsed & { topic: string } };
 }
 
-// A module-level function, not a closure per message: the gateway runs under tsx (esbuild keepNames), which names
-// every closure as it is made, and this loop runs for every message.
+// A module-level function, not a closure made per message: this loop runs for every message (and where esbuild's
+// keepNames is on, as under tsx, each closure is also named as it is made).
 const refusal = (v: { msg: { deviceId: string; siteId: string; id: string }; topic: string }, kind: string, detail: string): Problem => ({
   device_code: v.msg.deviceId, site_code: v.msg.siteId, kind, detail, topic: v.topic, source_id: v.msg.id,
 });
@@ -365,7 +365,8 @@ async function trackStreams(
   if (gaps.length) {
     await sql`
       insert into device_seq_gaps (device_code, from_seq, to_seq)
-      select * from unnest(${gaps.map((g) => g.code)}::text[], ${gaps.map((g) => g.from)}::bigint[], ${gaps.map((g) => g.to)}::bigint[])`.execute(trx);
+      select v.device_code, v.from_seq::bigint, v.to_seq::bigint
+      from rows from (${jsonColumn(gaps.map((g) => g.code))}, ${jsonColumn(gaps.map((g) => g.from))}, ${jsonColumn(gaps.map((g) => g.to))}) as v(device_code, from_seq, to_seq)`.execute(trx);
   }
   if (late.length) {
     // Each late seq inside a hole fills it once (a seq twice in the batch, once); the device's missing count drops by
@@ -375,7 +376,7 @@ async function trackStreams(
     // has arrived is deleted (its seq_gap problem stays in the device's history): only open holes are kept, which with
     // replicas sharing the stream (a hole for most messages, filled a moment later) keeps the table small.
     const fills = await sql<{ device_code: string; n: number }>`
-      with l as (select * from unnest(${late.map((l) => l.code)}::text[], ${late.map((l) => l.seq)}::bigint[]) as l(device_code, seq)),
+      with l as (select v.device_code, v.seq::bigint as seq from rows from (${jsonColumn(late.map((l) => l.code))}, ${jsonColumn(late.map((l) => l.seq))}) as v(device_code, seq)),
       hit as (
         select h.id, l.device_code, count(distinct l.seq)::int as n, min(h.filled) as filled, min(h.size) as size
         from l cross join lateral (
