@@ -1,4 +1,4 @@
-import { buildAggregationEvent, buildObjectEvent, type BuildOptions, type EpcisEvent, type ScanMessage } from '@cradle/protocol';
+import { buildAggregationEvent, buildObjectEvent, type BuildOptions, type EpcisBuildError, type EpcisEvent, type Result, type ScanMessage } from '@cradle/protocol';
 import { dispatchTransactionUri, sgtinEpc, sglnOf, SITE_TIME_ZONE, ssccEpc } from '../trace/epc';
 
 /** What a scanner's reads mean; set per scanner device (`devices.config.bizStep`), else derived from the site. */
@@ -48,68 +48,77 @@ export function scanToEvents(msg: ScanMessage, site: ScanSite, configured: ScanS
   // The pallet label read on a context scanner opens the pallet: the context, not an event.
   if (p.sscc && contextSscc === epc) return { kind: 'context' };
 
-  const where = sglnOf(site.gln);
-  const common = {
-    eventTime: msg.ts,
-    eventTimeZoneOffset: SITE_TIME_ZONE,
-    eventId: 'hash' as const,
-    ...(where ? { readPoint: where, bizLocation: where } : {}),
-  };
+  const where = sglnOf(site.gln) ?? undefined;
   const orderId = msg.context?.orderId;
   const step: ScanStep =
     configured ??
     (site.kind === 'factory' ? 'commissioning' : site.kind === 'warehouse' ? (orderId ? 'shipping' : 'receiving') : 'receiving');
 
+  // Each builder input is one object literal of the same fields (absent ones undefined), not spread together from a
+  // shared part: spreads made objects of a different shape per case, and the builders' reads of them showed in the
+  // ingest profile (every scan is built here).
+  const ts = msg.ts;
   const events: EpcisEvent[] = [];
-  const push = (r: { ok: true; value: EpcisEvent } | { ok: false; error: { message: string; issues: readonly { path: string; message: string }[] } }) => {
-    if (!r.ok) throw new Error(`${r.error.message} ${JSON.stringify(r.error.issues)}`);
-    events.push(r.value);
-  };
-  const ilmd: Record<string, unknown> = {};
-  if (p.batch) ilmd['cbvmda:lotNumber'] = p.batch;
-  if (p.expiry) ilmd['cbvmda:itemExpirationDate'] = p.expiry;
-
   switch (step) {
     case 'commissioning':
-      push(buildObjectEvent({ ...common, action: 'ADD', epcs: [epc], bizStep: 'commissioning', disposition: 'active', ...(Object.keys(ilmd).length ? { ilmd } : {}) }, FROM_VALIDATED_SCAN));
+      take(events, buildObjectEvent({ eventTime: ts, eventTimeZoneOffset: SITE_TIME_ZONE, eventId: 'hash', readPoint: where, bizLocation: where, action: 'ADD', epcs: [epc], bizStep: 'commissioning', disposition: 'active', ilmd: lotIlmd(p) }, FROM_VALIDATED_SCAN));
       if (contextSscc && contextSscc !== epc) {
-        push(buildAggregationEvent({ ...common, action: 'ADD', parentId: contextSscc, childEpcs: [epc], bizStep: 'packing', disposition: 'in_progress' }, FROM_VALIDATED_SCAN));
+        take(events, buildAggregationEvent({ eventTime: ts, eventTimeZoneOffset: SITE_TIME_ZONE, eventId: 'hash', readPoint: where, bizLocation: where, action: 'ADD', parentId: contextSscc, childEpcs: [epc], bizStep: 'packing', disposition: 'in_progress' }, FROM_VALIDATED_SCAN));
       }
       break;
     case 'packing':
     case 'unpacking':
       if (!contextSscc || contextSscc === epc) return { kind: 'unidentified', detail: `a ${step} read needs a case or pallet open on the line (context.sscc)` };
-      push(buildAggregationEvent({ ...common, action: step === 'packing' ? 'ADD' : 'DELETE', parentId: contextSscc, childEpcs: [epc], bizStep: step, disposition: step === 'packing' ? 'in_progress' : 'in_progress' }, FROM_VALIDATED_SCAN));
+      take(events, buildAggregationEvent({ eventTime: ts, eventTimeZoneOffset: SITE_TIME_ZONE, eventId: 'hash', readPoint: where, bizLocation: where, action: step === 'packing' ? 'ADD' : 'DELETE', parentId: contextSscc, childEpcs: [epc], bizStep: step, disposition: 'in_progress' }, FROM_VALIDATED_SCAN));
       break;
     case 'shipping': {
       if (!orderId) return { kind: 'unidentified', detail: 'a shipping read needs a dispatch order open on the line (context.orderId)' };
       const target = dispatch(orderId);
-      push(
+      take(
+        events,
         buildObjectEvent({
-          ...common,
+          eventTime: ts,
+          eventTimeZoneOffset: SITE_TIME_ZONE,
+          eventId: 'hash',
+          readPoint: where,
+          bizLocation: where,
           action: 'OBSERVE',
           epcs: [epc],
           bizStep: 'shipping',
           disposition: 'in_transit',
           bizTransactions: [{ type: 'desadv', id: dispatchTransactionUri(orderId) }],
-          ...(where ? { sources: [{ type: 'owning_party', id: where }] } : {}),
-          ...(target.destination ? { destinations: [{ type: 'owning_party', id: target.destination }] } : {}),
+          sources: where ? [{ type: 'owning_party', id: where }] : undefined,
+          destinations: target.destination ? [{ type: 'owning_party', id: target.destination }] : undefined,
         }, FROM_VALIDATED_SCAN),
       );
       break;
     }
     case 'receiving':
-      push(buildObjectEvent({ ...common, action: 'OBSERVE', epcs: [epc], bizStep: 'receiving', disposition: 'in_progress' }, FROM_VALIDATED_SCAN));
+      take(events, buildObjectEvent({ eventTime: ts, eventTimeZoneOffset: SITE_TIME_ZONE, eventId: 'hash', readPoint: where, bizLocation: where, action: 'OBSERVE', epcs: [epc], bizStep: 'receiving', disposition: 'in_progress' }, FROM_VALIDATED_SCAN));
       break;
     case 'retail_selling':
-      push(buildObjectEvent({ ...common, action: 'OBSERVE', epcs: [epc], bizStep: 'retail_selling', disposition: 'retail_sold' }, FROM_VALIDATED_SCAN));
+      take(events, buildObjectEvent({ eventTime: ts, eventTimeZoneOffset: SITE_TIME_ZONE, eventId: 'hash', readPoint: where, bizLocation: where, action: 'OBSERVE', epcs: [epc], bizStep: 'retail_selling', disposition: 'retail_sold' }, FROM_VALIDATED_SCAN));
       break;
     case 'inspecting':
-      push(buildObjectEvent({ ...common, action: 'OBSERVE', epcs: [epc], bizStep: 'inspecting' }, FROM_VALIDATED_SCAN));
+      take(events, buildObjectEvent({ eventTime: ts, eventTimeZoneOffset: SITE_TIME_ZONE, eventId: 'hash', readPoint: where, bizLocation: where, action: 'OBSERVE', epcs: [epc], bizStep: 'inspecting' }, FROM_VALIDATED_SCAN));
       break;
     case 'decommissioning':
-      push(buildObjectEvent({ ...common, action: 'DELETE', epcs: [epc], bizStep: 'decommissioning', disposition: 'inactive' }, FROM_VALIDATED_SCAN));
+      take(events, buildObjectEvent({ eventTime: ts, eventTimeZoneOffset: SITE_TIME_ZONE, eventId: 'hash', readPoint: where, bizLocation: where, action: 'DELETE', epcs: [epc], bizStep: 'decommissioning', disposition: 'inactive' }, FROM_VALIDATED_SCAN));
       break;
   }
   return { kind: 'events', events };
+}
+
+/** The lot and expiry a commissioned label carries, as CBV master-data ILMD; none when it carries neither. */
+function lotIlmd(p: ScanMessage['parsed']): Record<string, unknown> | undefined {
+  if (!p.batch && !p.expiry) return undefined;
+  const ilmd: Record<string, unknown> = {};
+  if (p.batch) ilmd['cbvmda:lotNumber'] = p.batch;
+  if (p.expiry) ilmd['cbvmda:itemExpirationDate'] = p.expiry;
+  return ilmd;
+}
+
+function take(events: EpcisEvent[], r: Result<EpcisEvent, EpcisBuildError>): void {
+  if (!r.ok) throw new Error(`${r.error.message} ${JSON.stringify(r.error.issues)}`);
+  events.push(r.value);
 }
