@@ -18,6 +18,39 @@ function enc(s: string): string | undefined {
  * carry GS1 keys. Returns undefined for anything else (left as-is by the event hash).
  */
 export function epcUriToCanonicalDigitalLink(uri: string): string | undefined {
+  return uri.startsWith(SGTIN_URN) ? sgtinToCanonicalDigitalLink(uri) : anyEpcUriToCanonicalDigitalLink(uri);
+}
+
+const SGTIN_URN = 'urn:epc:id:sgtin:';
+/** A serial that encodeURIComponent and decodeURIComponent both leave as it is (the usual case). */
+const PLAIN_SERIAL = /^[A-Za-z0-9._~-]+$/;
+const SGTIN_PREFIX_LIMIT = 4096;
+/** "{companyPrefix}.{itemRef}" of recent SGTINs → "https://id.gs1.org/01/{gtin}/21/" (null: not a valid GTIN part). */
+const sgtinPrefixes = new Map<string, string | null>();
+
+/**
+ * An SGTIN, the EPC of every serialised can, the way the general conversion would: the GTIN part (which the cans of a
+ * line share) is converted once and remembered, and a plain serial is appended as it is. Every ingested scan's event
+ * is hashed through here, and the general path's regular expressions, split and re-encoding showed in its profile.
+ */
+function sgtinToCanonicalDigitalLink(uri: string): string | undefined {
+  const dot1 = uri.indexOf('.', SGTIN_URN.length);
+  const dot2 = dot1 < 0 ? -1 : uri.indexOf('.', dot1 + 1);
+  const serial = dot2 < 0 ? '' : uri.slice(dot2 + 1);
+  if (!PLAIN_SERIAL.test(serial)) return anyEpcUriToCanonicalDigitalLink(uri);
+  const gtinPart = uri.slice(SGTIN_URN.length, dot2);
+  let prefix = sgtinPrefixes.get(gtinPart);
+  if (prefix === undefined) {
+    const probe = anyEpcUriToCanonicalDigitalLink(`${SGTIN_URN}${gtinPart}.0`);
+    prefix = probe === undefined ? null : probe.slice(0, -1);
+    if (sgtinPrefixes.size >= SGTIN_PREFIX_LIMIT) sgtinPrefixes.clear();
+    sgtinPrefixes.set(gtinPart, prefix);
+  }
+  return prefix === null ? undefined : prefix + serial;
+}
+
+/** The general conversion, every scheme (exported for the test that holds the SGTIN path to it). */
+export function anyEpcUriToCanonicalDigitalLink(uri: string): string | undefined {
   const m = /^urn:epc:(id|class|idpat):([a-z]+):(.*)$/.exec(uri);
   if (!m) return undefined;
   const [, kind, scheme, body = ''] = m;

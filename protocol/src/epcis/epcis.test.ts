@@ -12,6 +12,7 @@ import {
   buildTransformationEvent,
   sensorElement,
 } from './builders';
+import { anyEpcUriToCanonicalDigitalLink, epcUriToCanonicalDigitalLink } from './epc-to-digital-link';
 import { canonicalTime, contextNamespaces, eventHash, eventPreHashString } from './event-hash';
 import { pythonNumber } from './event-hash-legacy';
 import { epcisDocumentSchema, epcisEventSchema, epcisQueryDocumentSchema, type EpcisEvent } from './schemas';
@@ -107,6 +108,25 @@ describe('canonical event time', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('EPC URN → canonical Digital Link', () => {
+  it('converts an SGTIN as the general conversion does, for any company prefix split and any serial', () => {
+    const digits = (min: number, max: number) => fc.stringMatching(new RegExp(`^[0-9]{${min},${max}}$`));
+    const serial = fc.oneof(fc.stringMatching(/^[A-Za-z0-9._~-]{0,20}$/), fc.string({ maxLength: 12 }), fc.constantFrom('*', '', '%2F', '%', 'a%ZZ', "x!'()*", '.'));
+    fc.assert(
+      fc.property(digits(6, 12), digits(1, 7), serial, fc.boolean(), (cp, ref, sn, twice) => {
+        const uri = `urn:epc:id:sgtin:${cp}.${ref}.${sn}`;
+        const expected = anyEpcUriToCanonicalDigitalLink(uri);
+        if (twice) epcUriToCanonicalDigitalLink(uri); // the second call takes the remembered GTIN part
+        expect(epcUriToCanonicalDigitalLink(uri)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(epcUriToCanonicalDigitalLink('urn:epc:id:sgtin:6923456.000001.B0000001692')).toBe('https://id.gs1.org/01/06923456000018/21/B0000001692');
+    expect(epcUriToCanonicalDigitalLink('urn:epc:id:sgtin:6923456.000001')).toBe('https://id.gs1.org/01/06923456000018'); // no serial: the GTIN
+    expect(epcUriToCanonicalDigitalLink('urn:epc:id:sgtin:6923456.0000012.A1')).toBeUndefined();
   });
 });
 
