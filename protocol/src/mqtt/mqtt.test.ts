@@ -3,7 +3,8 @@ import { GS } from '../gs1/element-string';
 import { SCAN_ERROR_CODES } from '../gs1/scan-error';
 import { newSourceId, sourceIdTime, UUID_V7 } from './source-id';
 import { parseTopic, topicFilter, topics } from './topics';
-import { parsePayload, scanParsedFields, type ScanMessage } from './payloads';
+import fc from 'fast-check';
+import { parsePayload, scanMessageSchema, scanParsedFields, type ScanMessage } from './payloads';
 
 describe('MQTT topics (cradle/v1/{siteId}/{deviceId}/{channel})', () => {
   it('builds and parses every channel', () => {
@@ -40,6 +41,57 @@ describe('source ids (UUIDv7)', () => {
   it('sorts by time', () => {
     const ids = [3, 1, 2].map((s) => newSourceId({ now: () => s * 1000 }));
     expect([...ids].sort().map((i) => sourceIdTime(i))).toEqual([1000, 2000, 3000]);
+  });
+});
+
+describe('scan payloads: the compiled check against zod', () => {
+  // parsePayload takes a scan that the compiled check (scan-fast-check.ts) accepts as it is; whatever it says must be
+  // what zod says: the same verdict, and for an accepted scan the same message (unknown keys gone).
+  const good = {
+    v: 1, id: newSourceId(), siteId: 'S1', deviceId: 'D1', seq: 7, ts: '2025-01-31T08:15:00.123Z', scannerId: 'SC1',
+    raw: ']Q1https://id.gs1.org/01/09506000134352/10/B1/21/S1', symbology: 'qr', digitalLink: 'https://id.gs1.org/01/09506000134352/10/B1/21/S1',
+    parsed: { gtin: '09506000134352', serial: 'S1', batch: 'B1', expiry: '2027-04-30', sscc: '095060001343520001', gln: '9506000134352', elements: { '01': '09506000134352', '10': 'B1', '21': 'S1' } },
+    context: { orderId: 'SO-1', sscc: '095060001343520001' },
+  };
+  const oddValue = fc.oneof(
+    fc.constantFrom<unknown>(null, undefined, 0, 1, 2, -1, 1.5, 2 ** 53, '', 'x', ' ', true, [], {}, '09506000134351', '09506000134352', '2025-01-31', '2025-01-31T08:15:00Z', '2025-1-31T08:15:00.123Z', 'not a url', 'https://id.gs1.org/01/1', '123456789012345678', '12345678901234567', 'a b', 'S1/x', 'x'.repeat(65), '0190-0000-7000-8000-000000000000', '01944f6e-1f2b-7c3d-8e4f-5a6b7c8d9e0f', '01944F6E-1F2B-7C3D-8E4F-5A6B7C8D9E0F'),
+    fc.string({ maxLength: 8 }),
+    fc.integer(),
+    fc.double(),
+  );
+  const paths: (string | undefined)[][] = [
+    ['v'], ['id'], ['siteId'], ['deviceId'], ['seq'], ['ts'], ['scannerId'], ['raw'], ['symbology'], ['digitalLink'], ['parsed'], ['context'], ['extra'],
+    ['parsed', 'gtin'], ['parsed', 'serial'], ['parsed', 'batch'], ['parsed', 'expiry'], ['parsed', 'sscc'], ['parsed', 'gln'], ['parsed', 'elements'], ['parsed', 'extra'],
+    ['parsed', 'elements', '01'], ['parsed', 'elements', '1'], ['parsed', 'elements', '12345'], ['parsed', 'elements', 'ab'],
+    ['context', 'orderId'], ['context', 'sscc'], ['context', 'extra'],
+  ];
+  const change = fc.record({ path: fc.constantFrom(...paths), value: oddValue, drop: fc.boolean() });
+  it('agrees with zod on the verdict and the message, for scans changed anywhere', () => {
+    fc.assert(
+      fc.property(fc.array(change, { maxLength: 4 }), (changes) => {
+        const msg = structuredClone(good) as Record<string, unknown>;
+        for (const c of changes) {
+          let at: Record<string, unknown> | undefined = msg;
+          for (const k of c.path.slice(0, -1)) at = at && typeof at[k!] === 'object' && at[k!] !== null ? (at[k!] as Record<string, unknown>) : undefined;
+          if (!at || Array.isArray(at)) continue;
+          const key = c.path[c.path.length - 1]!;
+          if (c.drop) delete at[key];
+          else at[key] = structuredClone(c.value);
+        }
+        const text = JSON.stringify(msg);
+        const byZod = scanMessageSchema.safeParse(JSON.parse(text));
+        const ours = parsePayload('scan', text);
+        expect(ours.ok).toBe(byZod.success);
+        if (ours.ok && byZod.success) expect(ours.value).toEqual(byZod.data);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+  it('removes unknown keys as zod does, and refuses a GTIN with a wrong check digit and a malformed Digital Link', () => {
+    const r = parsePayload('scan', JSON.stringify({ ...good, extra: 1, parsed: { ...good.parsed, extra: 2 }, context: { ...good.context, extra: 3 } }));
+    expect(r).toEqual({ ok: true, value: good });
+    expect(parsePayload('scan', JSON.stringify({ ...good, parsed: { ...good.parsed, gtin: '09506000134351' } }))).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD', issues: [{ path: 'parsed.gtin', message: 'gtin must be a valid GTIN' }] } });
+    expect(parsePayload('scan', JSON.stringify({ ...good, digitalLink: 'not a url' }))).toMatchObject({ ok: false, error: { issues: [{ path: 'digitalLink' }] } });
   });
 });
 
