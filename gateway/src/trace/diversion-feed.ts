@@ -59,7 +59,8 @@ function parsePosition(p: string | null): Position {
 }
 const formatPosition = (p: Position) => `${p.pk}:${p.cAt}:${p.cId}`;
 
-interface EventRow { pk: string | number; event_id: string; biz_step: string | null; biz_location: string | null; read_point: string | null; event_time: Date | string; source_id: string | null }
+/** An event as the feed reads it: the fields past `downstream` are null unless it is true. */
+interface EventRow { pk: string | number; biz_step: string | null; downstream: boolean | null; event_id: string | null; biz_location: string | null; read_point: string | null; event_time: Date | string | null; source_id: string | null }
 interface CodeFacts {
   epc: string;
   kind: 'item' | 'case' | 'pallet' | null;
@@ -119,9 +120,15 @@ export function createDiversionFeed(db: Db, opts: DiversionFeedOptions = {}): Tr
   /** Event rows after `pk` up to the first unsettled hole, in pk order. */
   async function settledEventsAfter(pk: number, limit: number): Promise<{ rows: EventRow[]; last: number }> {
     for (let attempt = 0; ; attempt++) {
+      // Every row's pk (the cursor, the holes) and bizStep; the rest only of the downstream events the rules read: most
+      // events are the factory's commissioning, and their ids, places and times were read and parsed for nothing.
       const r = await sql<EventRow>`
-        select pk, coalesce(event_id, event_hash) as event_id, biz_step, biz_location, read_point, event_time, source_id
-        from epcis_events where pk > ${pk} order by pk limit ${limit}`.execute(db);
+        select pk, biz_step, d.down as downstream,
+          case when d.down then coalesce(event_id, event_hash) end as event_id,
+          case when d.down then biz_location end as biz_location, case when d.down then read_point end as read_point,
+          case when d.down then event_time end as event_time, case when d.down then source_id end as source_id
+        from epcis_events cross join lateral (select biz_step = any(${[...DOWNSTREAM]}::text[]) as down) d
+        where pk > ${pk} order by pk limit ${limit}`.execute(db);
       const rows: EventRow[] = [];
       let expect = pk + 1;
       let blocked = false;
@@ -219,7 +226,7 @@ export function createDiversionFeed(db: Db, opts: DiversionFeedOptions = {}): Tr
     for (let scanned = 0; events.length < limit && scanned < pageRows * 20; scanned += pageRows) {
       const { rows, last: upTo } = await settledEventsAfter(last, pageRows);
       if (rows.length === 0) break;
-      const downstream = rows.filter((r) => r.biz_step !== null && (DOWNSTREAM as readonly string[]).includes(r.biz_step));
+      const downstream = rows.filter((r) => r.downstream === true);
       const pks = downstream.map((r) => Number(r.pk));
       const keys = pks.length
         ? await db.selectFrom('epcis_event_keys').select(['event_pk', 'value']).where('event_pk', 'in', pks).where('kind', '=', 'epc').orderBy('event_pk').orderBy('value').execute()
@@ -237,7 +244,7 @@ export function createDiversionFeed(db: Db, opts: DiversionFeedOptions = {}): Tr
         epcsOf.set(Number(k.event_pk), list);
       }
       for (const row of downstream) {
-        const eventTime = new Date(row.event_time);
+        const eventTime = new Date(row.event_time!);
         const place = (await party(glnOf(row.biz_location ?? '') ?? null)) ?? (await party(glnOf(row.read_point ?? '') ?? null));
         const device = row.source_id ? deviceOf.get(row.source_id) : undefined;
         const site = place ?? (device ? byId.get(device.site_id) : undefined);
@@ -252,7 +259,7 @@ export function createDiversionFeed(db: Db, opts: DiversionFeedOptions = {}): Tr
           if (!id) continue;
           events.push({
             // One input per EPC; an event naming several EPCs gives each its own stable id.
-            eventId: epcs.length === 1 ? row.event_id : `${row.event_id}#${epc}`,
+            eventId: epcs.length === 1 ? row.event_id! : `${row.event_id!}#${epc}`,
             ...id,
             ...resolved(f, eventTime),
             bizStep: row.biz_step!,
