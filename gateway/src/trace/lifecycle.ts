@@ -55,6 +55,8 @@ interface NewAnomaly {
 }
 
 export interface LifecycleResult {
+  /** 'commissioning': the batch only commissioned codes, and took that path (commissionOnly). */
+  path: 'commissioning' | 'general';
   changed: number;
   anomalies: NewAnomaly[];
   /** Every issued code the events named and everything inside them: whose trace may now read differently. */
@@ -90,11 +92,26 @@ function subjects(e: Record<string, unknown>): string[] {
 
 const locationGln = (v: unknown) => (v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' ? glnOf((v as { id: string }).id) : null);
 
+export interface LifecycleOptions {
+  /** false: a batch of commissioning only goes the general way too (the test that holds the two paths together). */
+  commissioningPath?: boolean;
+}
+
+interface Planned {
+  s: StoredEvent;
+  op: Op;
+  subjects: string[];
+}
+
 /** Applies the events (in order) to the codes they name; returns the anomalies it recorded. */
-export async function applyLifecycle(trx: Transaction<Database>, events: readonly StoredEvent[]): Promise<LifecycleResult> {
+export async function applyLifecycle(trx: Transaction<Database>, events: readonly StoredEvent[], opts: LifecycleOptions = {}): Promise<LifecycleResult> {
   // Each event's subjects worked out once (normalised and filtered), for the family lock and for applying it.
-  const plan = events.map((s) => ({ s, op: opOf(s.event), subjects: subjects(s.event) })).filter((p) => p.op !== 'observe' || p.subjects.length > 0);
-  if (plan.length === 0) return { changed: 0, anomalies: [], touched: [] };
+  const plan: Planned[] = events.map((s) => ({ s, op: opOf(s.event), subjects: subjects(s.event) })).filter((p) => p.op !== 'observe' || p.subjects.length > 0);
+  if (plan.length === 0) return { path: 'general', changed: 0, anomalies: [], touched: [] };
+  if (opts.commissioningPath !== false && plan.every((p) => p.op === 'commission')) {
+    const done = await commissionOnly(trx, plan);
+    if (done) return done;
+  }
 
   const named = new Set<string>();
   const glns = new Set<string>();
@@ -112,20 +129,8 @@ export async function applyLifecycle(trx: Transaction<Database>, events: readonl
   }
   glns.delete('');
 
-  // Everything named and everything inside it, locked in a fixed order so concurrent ingesters never deadlock
-  // (one statement: the family is found and locked together). Each level's children are looked up per code through
-  // codes_parent_idx (a lateral subquery the planner cannot flatten): joined as a set, the planner may scan the whole
-  // parent index to merge or hash it, which is every packed can of the brand once cans are packed into cases.
-  const rows = (
-    await sql<CodeRow>`
-      with recursive d(epc) as (
-        select epc from codes where epc = any(array(select ${jsonColumn([...named])}))
-        union
-        select c.epc from d cross join lateral (select epc from codes where parent_epc = d.epc offset 0) c
-      )
-      select epc, kind, batch_code, state, parent_epc, order_id, shipped_to, holder_id, commissioned_at, last_event_at
-      from codes where epc in (select epc from d) order by epc for update`.execute(trx)
-  ).rows;
+  // Everything named and everything inside it, locked and read together.
+  const rows = await lockFamily(trx, [...named]);
   const codes = new Map(rows.map((r) => [r.epc, r]));
   const children = new Map<string, Set<string>>();
   const link = (child: string, parent: string | null, previous: string | null) => {
@@ -134,11 +139,7 @@ export async function applyLifecycle(trx: Transaction<Database>, events: readonl
   };
   for (const r of rows) link(r.epc, r.parent_epc, null);
 
-  const parties = new Map<string, Party>();
-  if (glns.size) {
-    const ps = await trx.selectFrom('parties').select(['id', 'gln', 'kind', 'code']).where('gln', 'in', [...glns]).execute();
-    for (const p of ps) if (p.gln) parties.set(p.gln, { id: p.id, kind: p.kind, code: p.code });
-  }
+  const parties = await partiesByGln(trx, glns);
   const bindings = new Map<string, string>();
   if (orders.size) {
     const bs = await trx.selectFrom('dispatch_bindings').select(['order_id', 'destination_id']).where('order_id', 'in', [...orders]).execute();
@@ -161,8 +162,7 @@ export async function applyLifecycle(trx: Transaction<Database>, events: readonl
   for (const { s, op, subjects: subs } of plan) {
     const e = s.event;
     const at = String(e.eventTime);
-    const flag = (kind: AnomalyKind, epc: string | null, detail: string, evidence: Record<string, unknown> = {}) =>
-      anomalies.push({ kind, epc, event_pk: s.pk, source_id: s.sourceId, detail, evidence: { eventID: s.eventId, bizStep: e.bizStep ?? null, eventTime: at, ...evidence } });
+    const flag = (kind: AnomalyKind, epc: string | null, detail: string, evidence: Record<string, unknown> = {}) => anomalies.push(anomaly(s, kind, epc, detail, evidence));
     const touch = (c: CodeRow) => {
       c.last_event_at = at;
       dirty.add(c.epc);
@@ -186,12 +186,8 @@ export async function applyLifecycle(trx: Transaction<Database>, events: readonl
       case 'commission':
         for (const epc of subs) {
           const c = codes.get(epc);
-          if (!c) {
-            flag('not_issued', epc, `${epc} was never issued by the brand: a forged or foreign code cannot be commissioned`);
-            continue;
-          }
-          if (c.state !== 'issued') {
-            flag('commissioned_twice', epc, `${epc} is already ${c.state}`, { state: c.state, commissionedAt: c.commissioned_at });
+          if (!c || c.state !== 'issued') {
+            anomalies.push(notCommissionable(s, epc, c));
             continue;
           }
           c.state = 'commissioned';
@@ -351,11 +347,115 @@ export async function applyLifecycle(trx: Transaction<Database>, events: readonl
         batch_code = v.batch_code
       from v where c.epc = any(array(select epc from v)) and c.epc = v.epc`.execute(trx);
   }
-  if (anomalies.length) {
-    await sql`
-      insert into anomalies (kind, epc, event_pk, source_id, detail, evidence)
-      select kind, epc, event_pk, source_id, detail, evidence
-      from jsonb_to_recordset(${JSON.stringify(anomalies)}::jsonb) as v(kind text, epc text, event_pk bigint, source_id uuid, detail text, evidence jsonb)`.execute(trx);
+  await recordAnomalies(trx, anomalies);
+  return { path: 'general', changed: dirty.size, anomalies, touched: rows.map((r) => r.epc) };
+}
+
+/**
+ * A batch that only commissions codes, as a factory line's scans do (the commonest batch by far): one UPDATE of the
+ * named codes that are issued, instead of locking and reading every code's family first and writing each back (in
+ * PostgreSQL ~6 µs a code against ~12, measured on 30,000 codes; and no rows to parse here). An issued code has
+ * nothing inside it (a parent goes live when the first item is packed into it), so there is no family to find. The
+ * codes that were not issued, or are unknown, are then locked and read with their families and flagged exactly as the
+ * general path flags them (a test holds the two paths together). Null, for the general path, when the batch names a
+ * code twice: its events must then be applied in order.
+ *
+ * The UPDATE locks the issued codes in epc order, as the general path locks a family; the flagged codes' families are
+ * locked after them. Two replicas could deadlock only over a batch re-delivered to both while one flags a code the
+ * other commissions; PostgreSQL then aborts one, and its batch is retried.
+ */
+async function commissionOnly(trx: Transaction<Database>, plan: readonly Planned[]): Promise<LifecycleResult | null> {
+  const named = new Set<string>();
+  const glns = new Set<string>();
+  for (const p of plan) {
+    for (const epc of p.subjects) {
+      if (named.has(epc)) return null;
+      named.add(epc);
+    }
+    const g = locationGln(p.s.event.bizLocation);
+    if (g) glns.add(g);
   }
-  return { changed: dirty.size, anomalies, touched: rows.map((r) => r.epc) };
+  if (named.size === 0) return { path: 'commissioning', changed: 0, anomalies: [], touched: [] };
+  const parties = await partiesByGln(trx, glns);
+  const epcs: string[] = [];
+  const ats: string[] = [];
+  const holders: (string | null)[] = [];
+  const lots: (string | null)[] = [];
+  for (const { s, subjects: subs } of plan) {
+    const e = s.event;
+    const location = locationGln(e.bizLocation);
+    const holder = (location ? parties.get(location)?.id : undefined) ?? null;
+    const lot = e.ilmd && typeof e.ilmd === 'object' ? (e.ilmd as Record<string, unknown>)['cbvmda:lotNumber'] : undefined;
+    for (const epc of subs) {
+      epcs.push(epc);
+      ats.push(String(e.eventTime));
+      holders.push(holder);
+      lots.push(typeof lot === 'string' ? lot : null);
+    }
+  }
+  // As the general path: live from the event's time, held by the party at its location (else as before), the lot from
+  // the event's ILMD unless the code has one.
+  const updated = await sql<{ epc: string }>`
+    with v as (
+      select * from rows from (${jsonColumn(epcs)}, ${jsonColumn(ats)}, ${jsonColumn(holders)}, ${jsonColumn(lots)}) as v(epc, at, holder_id, lot)
+    )
+    update codes c set state = 'commissioned', commissioned_at = v.at::timestamptz, last_event_at = v.at::timestamptz,
+      holder_id = coalesce(v.holder_id::uuid, c.holder_id),
+      batch_code = case when (c.batch_code is null or c.batch_code = '') and v.lot is not null then v.lot else c.batch_code end
+    from v where c.epc = any(array(select epc from v)) and c.epc = v.epc and c.state = 'issued'
+    returning c.epc`.execute(trx);
+  const done = new Set(updated.rows.map((r) => r.epc));
+  if (done.size === epcs.length) return { path: 'commissioning', changed: done.size, anomalies: [], touched: epcs };
+  const family = await lockFamily(trx, epcs.filter((epc) => !done.has(epc)));
+  const codes = new Map(family.map((r) => [r.epc, r]));
+  const anomalies: NewAnomaly[] = [];
+  for (const { s, subjects: subs } of plan) for (const epc of subs) if (!done.has(epc)) anomalies.push(notCommissionable(s, epc, codes.get(epc)));
+  await recordAnomalies(trx, anomalies);
+  return { path: 'commissioning', changed: done.size, anomalies, touched: [...done, ...family.map((r) => r.epc)] };
+}
+
+/**
+ * The codes named and everything inside them, locked in epc order so concurrent ingesters never deadlock (one
+ * statement: the family is found and locked together). Each level's children are looked up per code through
+ * codes_parent_idx (a lateral subquery the planner cannot flatten): joined as a set, the planner may scan the whole
+ * parent index to merge or hash it, which is every packed can of the brand once cans are packed into cases.
+ */
+async function lockFamily(trx: Transaction<Database>, epcs: readonly string[]): Promise<CodeRow[]> {
+  const r = await sql<CodeRow>`
+    with recursive d(epc) as (
+      select epc from codes where epc = any(array(select ${jsonColumn(epcs)}))
+      union
+      select c.epc from d cross join lateral (select epc from codes where parent_epc = d.epc offset 0) c
+    )
+    select epc, kind, batch_code, state, parent_epc, order_id, shipped_to, holder_id, commissioned_at, last_event_at
+    from codes where epc in (select epc from d) order by epc for update`.execute(trx);
+  return r.rows;
+}
+
+async function partiesByGln(trx: Transaction<Database>, glns: ReadonlySet<string>): Promise<Map<string, Party>> {
+  const parties = new Map<string, Party>();
+  if (glns.size) {
+    const ps = await trx.selectFrom('parties').select(['id', 'gln', 'kind', 'code']).where('gln', 'in', [...glns]).execute();
+    for (const p of ps) if (p.gln) parties.set(p.gln, { id: p.id, kind: p.kind, code: p.code });
+  }
+  return parties;
+}
+
+function anomaly(s: StoredEvent, kind: AnomalyKind, epc: string | null, detail: string, evidence: Record<string, unknown> = {}): NewAnomaly {
+  return { kind, epc, event_pk: s.pk, source_id: s.sourceId, detail, evidence: { eventID: s.eventId, bizStep: s.event.bizStep ?? null, eventTime: String(s.event.eventTime), ...evidence } };
+}
+
+/** Why a code named by a commissioning event cannot go live: unknown, or not issued any more. */
+function notCommissionable(s: StoredEvent, epc: string, c: CodeRow | undefined): NewAnomaly {
+  return c
+    ? anomaly(s, 'commissioned_twice', epc, `${epc} is already ${c.state}`, { state: c.state, commissionedAt: c.commissioned_at })
+    : anomaly(s, 'not_issued', epc, `${epc} was never issued by the brand: a forged or foreign code cannot be commissioned`);
+}
+
+async function recordAnomalies(trx: Transaction<Database>, anomalies: readonly NewAnomaly[]): Promise<void> {
+  if (anomalies.length === 0) return;
+  await sql`
+    insert into anomalies (kind, epc, event_pk, source_id, detail, evidence)
+    select kind, epc, event_pk, source_id, detail, evidence
+    from jsonb_to_recordset(${JSON.stringify(anomalies)}::jsonb) as v(kind text, epc text, event_pk bigint, source_id uuid, detail text, evidence jsonb)`.execute(trx);
 }
