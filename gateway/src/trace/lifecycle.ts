@@ -90,6 +90,12 @@ function subjects(e: Record<string, unknown>): string[] {
   return out.map(normaliseEpc).filter(isCode);
 }
 
+/** The lot a commissioning event's ILMD names, or null. */
+function lotOf(e: Record<string, unknown>): string | null {
+  const lot = e.ilmd && typeof e.ilmd === 'object' ? (e.ilmd as Record<string, unknown>)['cbvmda:lotNumber'] : undefined;
+  return typeof lot === 'string' ? lot : null;
+}
+
 const locationGln = (v: unknown) => (v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' ? glnOf((v as { id: string }).id) : null);
 
 export interface LifecycleOptions {
@@ -193,8 +199,8 @@ export async function applyLifecycle(trx: Transaction<Database>, events: readonl
           c.state = 'commissioned';
           c.commissioned_at = at;
           c.holder_id = here?.id ?? c.holder_id;
-          const lot = e.ilmd && typeof e.ilmd === 'object' ? (e.ilmd as Record<string, unknown>)['cbvmda:lotNumber'] : undefined;
-          if (!c.batch_code && typeof lot === 'string') c.batch_code = lot;
+          const lot = lotOf(e);
+          if (!c.batch_code && lot !== null) c.batch_code = lot;
           touch(c);
         }
         break;
@@ -385,12 +391,12 @@ async function commissionOnly(trx: Transaction<Database>, plan: readonly Planned
     const e = s.event;
     const location = locationGln(e.bizLocation);
     const holder = (location ? parties.get(location)?.id : undefined) ?? null;
-    const lot = e.ilmd && typeof e.ilmd === 'object' ? (e.ilmd as Record<string, unknown>)['cbvmda:lotNumber'] : undefined;
+    const lot = lotOf(e);
     for (const epc of subs) {
       epcs.push(epc);
       ats.push(String(e.eventTime));
       holders.push(holder);
-      lots.push(typeof lot === 'string' ? lot : null);
+      lots.push(lot);
     }
   }
   // As the general path: live from the event's time, held by the party at its location (else as before), the lot from
