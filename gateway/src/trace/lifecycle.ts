@@ -373,12 +373,14 @@ export async function applyLifecycle(trx: Transaction<Database>, events: readonl
 async function commissionOnly(trx: Transaction<Database>, plan: readonly Planned[]): Promise<LifecycleResult | null> {
   const named = new Set<string>();
   const glns = new Set<string>();
-  for (const p of plan) {
+  // Each event's location GLN, worked out once for the party look-up and the holders below.
+  const locations = plan.map((p) => locationGln(p.s.event.bizLocation));
+  for (const [i, p] of plan.entries()) {
     for (const epc of p.subjects) {
       if (named.has(epc)) return null;
       named.add(epc);
     }
-    const g = locationGln(p.s.event.bizLocation);
+    const g = locations[i];
     if (g) glns.add(g);
   }
   if (named.size === 0) return { path: 'commissioning', changed: 0, anomalies: [], touched: [] };
@@ -387,9 +389,9 @@ async function commissionOnly(trx: Transaction<Database>, plan: readonly Planned
   const ats: string[] = [];
   const holders: (string | null)[] = [];
   const lots: (string | null)[] = [];
-  for (const { s, subjects: subs } of plan) {
+  for (const [i, { s, subjects: subs }] of plan.entries()) {
     const e = s.event;
-    const location = locationGln(e.bizLocation);
+    const location = locations[i];
     const holder = (location ? parties.get(location)?.id : undefined) ?? null;
     const lot = lotOf(e);
     for (const epc of subs) {
