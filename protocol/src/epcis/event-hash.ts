@@ -217,9 +217,16 @@ function namespacesOf(e: Record<string, Json>, opts: EventHashOptions): Namespac
 // keepNames is on, as under tsx, each closure is also named as it is made).
 function preHash(event: Readonly<Record<string, unknown>>, opts: EventHashOptions): string {
   const e = event as Record<string, Json>;
-  const ns = namespacesOf(e, opts);
-  const parts: string[] = [`eventType=${String(e.type ?? '')}`];
+  if (opts.namespaces === undefined) {
+    const tailKey = simpleTailKey(e);
+    if (tailKey !== undefined) return simplePreHash(e, tailKey);
+  }
+  return generalPreHash(e, namespacesOf(e, opts));
+}
 
+/** What comes before the action: type, time, zone and the EPC lists, the part that differs from one scan to the next. */
+function headParts(e: Record<string, Json>, ns: Namespaces): string[] {
+  const parts: string[] = [`eventType=${String(e.type ?? '')}`];
   field(parts, 'eventTime', e.eventTime === undefined ? undefined : canonicalTime(String(e.eventTime)));
   field(parts, 'eventTimeZoneOffset', e.eventTimeZoneOffset === undefined ? undefined : String(e.eventTimeZoneOffset).trim());
   // errorDeclaration is not hashed (as in the reference implementation): declaring an error on an event keeps its id,
@@ -233,6 +240,104 @@ function preHash(event: Readonly<Record<string, unknown>>, opts: EventHashOption
   quantities(parts, 'inputQuantityList', e.inputQuantityList, ns);
   epcs(parts, 'outputEPCList', e.outputEPCList);
   quantities(parts, 'outputQuantityList', e.outputQuantityList, ns);
+  return parts;
+}
+
+function generalPreHash(e: Record<string, Json>, ns: Namespaces): string {
+  const parts = headParts(e, ns);
+  tailParts(parts, e, ns);
+  return parts.join('');
+}
+
+/**
+ * The fields a scanner's events are made of (builders.ts, as the ingest calls them): an event whose every key is here,
+ * with the values simpleTailKey checks, is hashed by simplePreHash.
+ */
+const SIMPLE_KEYS: ReadonlySet<string> = new Set([
+  'type', 'eventID', 'recordTime', 'eventTime', 'eventTimeZoneOffset', 'epcList', 'parentID', 'childEPCs', 'action', 'bizStep', 'disposition', 'readPoint', 'bizLocation', 'ilmd',
+]);
+
+/** One value of a tail key: '-' when absent, else its length, ':' and the text, so that no two keys run together. */
+function keyPart(v: string | undefined): string {
+  return v === undefined ? '-' : `${v.length}:${v}`;
+}
+
+/** A location ({id} with a string id) as its key part, '-' when absent; undefined when it is anything else. */
+function locationPart(v: Json): string | undefined {
+  if (v === undefined) return '-';
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  let id: string | undefined;
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
+    const x = (v as Record<string, Json>)[k];
+    if (k !== 'id' || typeof x !== 'string') return undefined;
+    id = x;
+  }
+  return id === undefined ? undefined : keyPart(id);
+}
+
+function textOrAbsent(v: Json): v is string | undefined {
+  return v === undefined || typeof v === 'string';
+}
+
+/**
+ * The key that names everything from the action on (action, bizStep, disposition, locations, ILMD) for an event of the
+ * simple shape, or undefined when the event is not of it (a key outside SIMPLE_KEYS, a value of another type, a
+ * location with more than its id, a nested ILMD): that event takes the general path. The part before the action is
+ * worked out by the general helpers whatever the shape, so only the tail's fields are looked at here.
+ */
+function simpleTailKey(e: Record<string, Json>): string | undefined {
+  for (const k in e) if (Object.hasOwn(e, k) && !SIMPLE_KEYS.has(k)) return undefined;
+  const { action, bizStep, disposition, ilmd } = e;
+  if (!textOrAbsent(action) || !textOrAbsent(bizStep) || !textOrAbsent(disposition)) return undefined;
+  const readPoint = locationPart(e.readPoint);
+  const bizLocation = locationPart(e.bizLocation);
+  if (readPoint === undefined || bizLocation === undefined) return undefined;
+  let key = keyPart(action) + keyPart(bizStep) + keyPart(disposition) + readPoint + bizLocation;
+  if (ilmd === undefined) return `${key}-`;
+  if (ilmd === null || typeof ilmd !== 'object' || Array.isArray(ilmd)) return undefined;
+  key += '+';
+  for (const k in ilmd) {
+    if (!Object.hasOwn(ilmd, k)) continue;
+    const v = (ilmd as Record<string, Json>)[k];
+    if (typeof v !== 'string') return undefined;
+    key += keyPart(k) + keyPart(v);
+  }
+  return key;
+}
+
+/**
+ * Pre-hash strings from the action on, by simpleTailKey: a line's events share them (one action, bizStep, disposition,
+ * read point and location, a few lots), and working them out took most of the hash's time per ingested scan. A pure
+ * function of the key, so a bounded map is safe; emptied when full.
+ */
+const TAIL_CACHE_LIMIT = 1024;
+const tailCache = new Map<string, string>();
+
+/**
+ * The pre-hash string of an event of the simple shape: its head worked out, its tail remembered; the same string as
+ * generalPreHash gives (a property test holds them together), made by the same helpers.
+ */
+function simplePreHash(e: Record<string, Json>, tailKey: string): string {
+  let tail = tailCache.get(tailKey);
+  if (tail === undefined) {
+    const parts: string[] = [];
+    tailParts(parts, e, DEFAULT_NAMESPACES);
+    tail = parts.join('');
+    if (tailCache.size >= TAIL_CACHE_LIMIT) tailCache.clear();
+    tailCache.set(tailKey, tail);
+  }
+  return headParts(e, DEFAULT_NAMESPACES).join('') + tail;
+}
+
+/** The general path's pre-hash string, for tests that hold the simple path to it. */
+export function generalEventPreHashString(event: Readonly<Record<string, unknown>>): string {
+  const e = event as Record<string, Json>;
+  return generalPreHash(e, namespacesOf(e, {}));
+}
+
+/** From the action on: action, transformationID, bizStep, disposition, locations, lists, sensors, ILMD, extensions. */
+function tailParts(parts: string[], e: Record<string, Json>, ns: Namespaces): void {
   field(parts, 'action', optionalValue(e.action));
   field(parts, 'transformationID', optionalValue(e.transformationID));
   field(parts, 'bizStep', e.bizStep === undefined ? undefined : vocabulary(CBV_WEB_VOCABULARY.bizStep, e.bizStep));
@@ -251,7 +356,6 @@ function preHash(event: Readonly<Record<string, unknown>>, opts: EventHashOption
   if (e.sensorElementList != null) parts.push(list('sensorElementList', asArray(e.sensorElementList).map((x) => sensorElementString(x, ns))));
   if (e.ilmd !== undefined) parts.push(list('ilmd', extensionStrings(asObject(e.ilmd), NO_FIELDS, ns)));
   parts.push(...extensionStrings(e, STANDARD_FIELDS, ns));
-  return parts.join('');
 }
 
 function bizTransactionString(b: Json): string {
