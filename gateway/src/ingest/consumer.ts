@@ -81,6 +81,29 @@ export function batchToStart(queued: number, inFlight: number, limits: { maxBatc
 }
 
 /**
+ * A batch's PUBACKs, for the messages that came on the current connection, as one buffer written at once. Each is the
+ * 4-byte packet (0x40, remaining length 2, packet id) that MQTT 3.1.1 defines, and that MQTT 5 allows for success with
+ * no properties (§3.4.2.1: reason code and property length omitted). Made here rather than by MQTT.js's packet writer,
+ * which made a packet object, several stream writes and their bookkeeping per message: about a twentieth of the
+ * gateway's allocation and a few percent of its CPU per event (trace-ingest).
+ */
+export function pubacks(messages: readonly { qos: number; messageId: number | undefined; generation: number }[], generation: number): Buffer {
+  let n = 0;
+  for (const m of messages) if (m.qos > 0 && m.messageId !== undefined && m.generation === generation) n++;
+  const out = Buffer.allocUnsafe(4 * n);
+  let at = 0;
+  for (const m of messages) {
+    if (m.qos > 0 && m.messageId !== undefined && m.generation === generation) {
+      out[at] = 0x40;
+      out[at + 1] = 2;
+      out.writeUInt16BE(m.messageId, at + 2);
+      at += 4;
+    }
+  }
+  return out;
+}
+
+/**
  * The MQTT ingest: a persistent session (clean: false) on a stable client id, QoS 1 subscriptions to every up
  * channel, and PUBACKs held back until the batch holding the message is committed. A crash before the commit leaves
  * the messages unacknowledged, so the broker delivers them again to the next session; replays are harmless because
@@ -211,18 +234,9 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
         }
       }
       await before?.done;
-      // The batch's PUBACKs leave in a few socket writes, not one write (and one syscall) each.
-      const stream = client.stream as { cork?: () => void; uncork?: () => void } | undefined;
-      stream?.cork?.();
-      try {
-        for (const m of messages) {
-          if (m.qos > 0 && m.messageId !== undefined && m.generation === generation && client.connected) {
-            send({ cmd: 'puback', messageId: m.messageId } as Packet);
-          }
-        }
-      } finally {
-        stream?.uncork?.();
-      }
+      if (!client.connected) return;
+      const acks = pubacks(messages, generation);
+      if (acks.length) client.stream.write(acks);
     })();
     inFlight.push(batch);
     void batch.done.finally(() => {
