@@ -218,8 +218,8 @@ function namespacesOf(e: Record<string, Json>, opts: EventHashOptions): Namespac
 function preHash(event: Readonly<Record<string, unknown>>, opts: EventHashOptions): string {
   const e = event as Record<string, Json>;
   if (opts.namespaces === undefined) {
-    const tailKey = simpleTailKey(e);
-    if (tailKey !== undefined) return simplePreHash(e, tailKey);
+    const inputs = tailInputs(e);
+    if (inputs !== undefined) return simplePreHash(e, inputs);
   }
   return generalPreHash(e, namespacesOf(e, opts));
 }
@@ -251,20 +251,15 @@ function generalPreHash(e: Record<string, Json>, ns: Namespaces): string {
 
 /**
  * The fields a scanner's events are made of (builders.ts, as the ingest calls them): an event whose every key is here,
- * with the values simpleTailKey checks, is hashed by simplePreHash.
+ * with the values tailInputs checks, is hashed by simplePreHash.
  */
 const SIMPLE_KEYS: ReadonlySet<string> = new Set([
   'type', 'eventID', 'recordTime', 'eventTime', 'eventTimeZoneOffset', 'epcList', 'parentID', 'childEPCs', 'action', 'bizStep', 'disposition', 'readPoint', 'bizLocation', 'ilmd',
 ]);
 
-/** One value of a tail key: '-' when absent, else its length, ':' and the text, so that no two keys run together. */
-function keyPart(v: string | undefined): string {
-  return v === undefined ? '-' : `${v.length}:${v}`;
-}
-
-/** A location ({id} with a string id) as its key part, '-' when absent; undefined when it is anything else. */
-function locationPart(v: Json): string | undefined {
-  if (v === undefined) return '-';
+/** A location ({id} with a string id) as its id, null when absent; undefined when it is anything else. */
+function locationId(v: Json): string | null | undefined {
+  if (v === undefined) return null;
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
   let id: string | undefined;
   for (const k in v) {
@@ -273,59 +268,92 @@ function locationPart(v: Json): string | undefined {
     if (k !== 'id' || typeof x !== 'string') return undefined;
     id = x;
   }
-  return id === undefined ? undefined : keyPart(id);
+  return id;
 }
 
 function textOrAbsent(v: Json): v is string | undefined {
   return v === undefined || typeof v === 'string';
 }
 
+/** The values the tail is made of, for an event of the simple shape: ILMD as [key, value, key, value…], null when absent. */
+interface TailInputs {
+  action: string | undefined;
+  bizStep: string | undefined;
+  disposition: string | undefined;
+  readPoint: string | null;
+  bizLocation: string | null;
+  ilmd: string[] | null;
+}
+
 /**
- * The key that names everything from the action on (action, bizStep, disposition, locations, ILMD) for an event of the
- * simple shape, or undefined when the event is not of it (a key outside SIMPLE_KEYS, a value of another type, a
- * location with more than its id, a nested ILMD): that event takes the general path. The part before the action is
- * worked out by the general helpers whatever the shape, so only the tail's fields are looked at here.
+ * The tail's values, or undefined when the event is not of the simple shape (a key outside SIMPLE_KEYS, a value of
+ * another type, a location with more than its id, a nested ILMD): that event takes the general path. The part before
+ * the action is worked out by the general helpers whatever the shape, so only the tail's fields are looked at here.
  */
-function simpleTailKey(e: Record<string, Json>): string | undefined {
+function tailInputs(e: Record<string, Json>): TailInputs | undefined {
   for (const k in e) if (Object.hasOwn(e, k) && !SIMPLE_KEYS.has(k)) return undefined;
   const { action, bizStep, disposition, ilmd } = e;
   if (!textOrAbsent(action) || !textOrAbsent(bizStep) || !textOrAbsent(disposition)) return undefined;
-  const readPoint = locationPart(e.readPoint);
-  const bizLocation = locationPart(e.bizLocation);
+  const readPoint = locationId(e.readPoint);
+  const bizLocation = locationId(e.bizLocation);
   if (readPoint === undefined || bizLocation === undefined) return undefined;
-  let key = keyPart(action) + keyPart(bizStep) + keyPart(disposition) + readPoint + bizLocation;
-  if (ilmd === undefined) return `${key}-`;
+  if (ilmd === undefined) return { action, bizStep, disposition, readPoint, bizLocation, ilmd: null };
   if (ilmd === null || typeof ilmd !== 'object' || Array.isArray(ilmd)) return undefined;
-  key += '+';
+  const entries: string[] = [];
   for (const k in ilmd) {
     if (!Object.hasOwn(ilmd, k)) continue;
     const v = (ilmd as Record<string, Json>)[k];
     if (typeof v !== 'string') return undefined;
-    key += keyPart(k) + keyPart(v);
+    entries.push(k, v);
   }
-  return key;
+  return { action, bizStep, disposition, readPoint, bizLocation, ilmd: entries };
+}
+
+function sameTailInputs(a: TailInputs, b: TailInputs): boolean {
+  if (a.action !== b.action || a.bizStep !== b.bizStep || a.disposition !== b.disposition || a.readPoint !== b.readPoint || a.bizLocation !== b.bizLocation) return false;
+  if (a.ilmd === null || b.ilmd === null) return a.ilmd === b.ilmd;
+  if (a.ilmd.length !== b.ilmd.length) return false;
+  for (let i = 0; i < a.ilmd.length; i++) if (a.ilmd[i] !== b.ilmd[i]) return false;
+  return true;
+}
+
+/** One value of a tail key: '-' when absent, else its length, ':' and the text, so that no two keys run together. */
+function keyPart(v: string | null | undefined): string {
+  return v === undefined || v === null ? '-' : `${v.length}:${v}`;
+}
+
+function tailKey(t: TailInputs): string {
+  return keyPart(t.action) + keyPart(t.bizStep) + keyPart(t.disposition) + keyPart(t.readPoint) + keyPart(t.bizLocation) + (t.ilmd === null ? '-' : `+${t.ilmd.map(keyPart).join('')}`);
 }
 
 /**
- * Pre-hash strings from the action on, by simpleTailKey: a line's events share them (one action, bizStep, disposition,
- * read point and location, a few lots), and working them out took most of the hash's time per ingested scan. A pure
- * function of the key, so a bounded map is safe; emptied when full.
+ * Pre-hash strings from the action on, by their values: a line's events share them (one action, bizStep, disposition,
+ * read point and location, a few lots), and working them out took most of the hash's time per ingested scan. The last
+ * one is compared field by field (the common case: the same line's next scan); others are found by a key. Pure
+ * functions of the values, so a bounded map is safe; emptied when full.
  */
 const TAIL_CACHE_LIMIT = 1024;
 const tailCache = new Map<string, string>();
+let lastTail: { inputs: TailInputs; tail: string } | undefined;
 
 /**
  * The pre-hash string of an event of the simple shape: its head worked out, its tail remembered; the same string as
  * generalPreHash gives (a property test holds them together), made by the same helpers.
  */
-function simplePreHash(e: Record<string, Json>, tailKey: string): string {
-  let tail = tailCache.get(tailKey);
-  if (tail === undefined) {
-    const parts: string[] = [];
-    tailParts(parts, e, DEFAULT_NAMESPACES);
-    tail = parts.join('');
-    if (tailCache.size >= TAIL_CACHE_LIMIT) tailCache.clear();
-    tailCache.set(tailKey, tail);
+function simplePreHash(e: Record<string, Json>, inputs: TailInputs): string {
+  let tail: string | undefined;
+  if (lastTail !== undefined && sameTailInputs(lastTail.inputs, inputs)) tail = lastTail.tail;
+  else {
+    const key = tailKey(inputs);
+    tail = tailCache.get(key);
+    if (tail === undefined) {
+      const parts: string[] = [];
+      tailParts(parts, e, DEFAULT_NAMESPACES);
+      tail = parts.join('');
+      if (tailCache.size >= TAIL_CACHE_LIMIT) tailCache.clear();
+      tailCache.set(key, tail);
+    }
+    lastTail = { inputs, tail };
   }
   return headParts(e, DEFAULT_NAMESPACES).join('') + tail;
 }
