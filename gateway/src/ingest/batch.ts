@@ -219,14 +219,23 @@ export async function ingestBatch(db: Db, messages: readonly InboundMessage[], h
     await turn.enter('ledger');
     let fresh: typeof accepted = [];
     if (accepted.length) {
-      const ins = await sql<{ source_id: string }>`
-        insert into ingest_messages (source_id, device_code, channel, seq)
-        select v.source_id::uuid, v.device_code, v.channel, v.seq::bigint
-        from rows from (${jsonColumn(accepted.map((a) => a.msg.id))}, ${jsonColumn(accepted.map((a) => a.device.code))},
-          ${jsonColumn(accepted.map((a) => a.channel))}, ${jsonColumn(accepted.map((a) => a.msg.seq))}) as v(source_id, device_code, channel, seq)
-        on conflict do nothing returning source_id`.execute(trx);
-      const isNew = new Set(ins.rows.map((r) => r.source_id));
-      fresh = accepted.filter((a) => isNew.has(a.msg.id));
+      // Answered with the ids already in the ledger (normally none), as sent, rather than with every new one: a row per
+      // message was a good part of what the gateway parsed per batch.
+      const seen = await sql<{ source_id: string }>`
+        with v as (
+          select * from rows from (${jsonColumn(accepted.map((a) => a.msg.id))}, ${jsonColumn(accepted.map((a) => a.device.code))},
+            ${jsonColumn(accepted.map((a) => a.channel))}, ${jsonColumn(accepted.map((a) => a.msg.seq))}) as v(source_id, device_code, channel, seq)
+        ), ins as (
+          insert into ingest_messages (source_id, device_code, channel, seq)
+          select v.source_id::uuid, v.device_code, v.channel, v.seq::bigint from v
+          on conflict do nothing returning source_id
+        )
+        select v.source_id from v where v.source_id::uuid not in (select source_id from ins)`.execute(trx);
+      if (seen.rows.length === 0) fresh = accepted;
+      else {
+        const old = new Set(seen.rows.map((r) => r.source_id));
+        fresh = accepted.filter((a) => !old.has(a.msg.id));
+      }
       out.duplicates += accepted.length - fresh.length;
     }
     out.applied = fresh.length;

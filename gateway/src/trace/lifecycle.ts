@@ -403,23 +403,28 @@ async function commissionOnly(trx: Transaction<Database>, plan: readonly Planned
   }
   // As the general path: live from the event's time, held by the party at its location (else as before), the lot from
   // the event's ILMD unless the code has one.
-  const updated = await sql<{ epc: string }>`
+  // The statement answers with the codes it did not update, normally none, rather than with every code it did: a row
+  // per code was the larger part of what the gateway parsed per commissioning batch.
+  const skipped = await sql<{ epc: string }>`
     with v as (
       select * from rows from (${jsonColumn(epcs)}, ${jsonColumn(ats)}, ${jsonColumn(holders)}, ${jsonColumn(lots)}) as v(epc, at, holder_id, lot)
+    ), updated as (
+      update codes c set state = 'commissioned', commissioned_at = v.at::timestamptz, last_event_at = v.at::timestamptz,
+        holder_id = coalesce(v.holder_id::uuid, c.holder_id),
+        batch_code = case when (c.batch_code is null or c.batch_code = '') and v.lot is not null then v.lot else c.batch_code end
+      from v where c.epc = any(array(select epc from v)) and c.epc = v.epc and c.state = 'issued'
+      returning c.epc
     )
-    update codes c set state = 'commissioned', commissioned_at = v.at::timestamptz, last_event_at = v.at::timestamptz,
-      holder_id = coalesce(v.holder_id::uuid, c.holder_id),
-      batch_code = case when (c.batch_code is null or c.batch_code = '') and v.lot is not null then v.lot else c.batch_code end
-    from v where c.epc = any(array(select epc from v)) and c.epc = v.epc and c.state = 'issued'
-    returning c.epc`.execute(trx);
-  const done = new Set(updated.rows.map((r) => r.epc));
-  if (done.size === epcs.length) return { path: 'commissioning', changed: done.size, anomalies: [], touched: epcs };
-  const family = await lockFamily(trx, epcs.filter((epc) => !done.has(epc)));
+    select v.epc from v where v.epc not in (select epc from updated)`.execute(trx);
+  if (skipped.rows.length === 0) return { path: 'commissioning', changed: epcs.length, anomalies: [], touched: epcs };
+  const notDone = new Set(skipped.rows.map((r) => r.epc));
+  const done = epcs.filter((epc) => !notDone.has(epc));
+  const family = await lockFamily(trx, [...notDone]);
   const codes = new Map(family.map((r) => [r.epc, r]));
   const anomalies: NewAnomaly[] = [];
-  for (const { s, subjects: subs } of plan) for (const epc of subs) if (!done.has(epc)) anomalies.push(notCommissionable(s, epc, codes.get(epc)));
+  for (const { s, subjects: subs } of plan) for (const epc of subs) if (notDone.has(epc)) anomalies.push(notCommissionable(s, epc, codes.get(epc)));
   await recordAnomalies(trx, anomalies);
-  return { path: 'commissioning', changed: done.size, anomalies, touched: [...done, ...family.map((r) => r.epc)] };
+  return { path: 'commissioning', changed: done.length, anomalies, touched: [...done, ...family.map((r) => r.epc)] };
 }
 
 /**
