@@ -88,9 +88,7 @@ export function batchToStart(queued: number, inFlight: number, limits: { maxBatc
  * gateway's allocation and a few percent of its CPU per event (trace-ingest).
  */
 export function pubacks(messages: readonly { qos: number; messageId: number | undefined; generation: number }[], generation: number): Buffer {
-  let n = 0;
-  for (const m of messages) if (m.qos > 0 && m.messageId !== undefined && m.generation === generation) n++;
-  const out = Buffer.allocUnsafe(4 * n);
+  const out = Buffer.allocUnsafe(4 * messages.length);
   let at = 0;
   for (const m of messages) {
     if (m.qos > 0 && m.messageId !== undefined && m.generation === generation) {
@@ -100,7 +98,7 @@ export function pubacks(messages: readonly { qos: number; messageId: number | un
       at += 4;
     }
   }
-  return out;
+  return out.subarray(0, at);
 }
 
 /**
