@@ -4,6 +4,7 @@
  * Pure functions and schemas: no I/O, runs in Node and the browser.
  */
 export * from './result';
+export { setBounded } from './bounded-map';
 export * from './gs1/scan-error';
 export type { AiSpec, AiComponentSpec } from './gs1/ai-spec';
 export { aiSpec, knownAis } from './gs1/ai-table';

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { setBounded } from '@cradle/protocol';
 import { sql } from 'kysely';
 import type { Db } from '../platform/db';
 import { onTraceChange } from '../trace/changes';
@@ -217,8 +218,7 @@ export function createTraceLookup({ db }: { db: Db }) {
       running = readBatch(gtin, batchCode)
         .then((row) => {
           if (row && startedAt === generation) {
-            if (batchCache.size >= 10_000) batchCache.clear();
-            batchCache.set(key, { at: Date.now(), row });
+            setBounded(batchCache, 10_000, key, { at: Date.now(), row });
           }
           return row;
         })

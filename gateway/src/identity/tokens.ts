@@ -1,5 +1,6 @@
 import { createSecretKey } from 'node:crypto';
 import { SignJWT, jwtVerify, errors } from 'jose';
+import { setBounded } from '@cradle/protocol';
 import type { Principal, Role } from '../platform/http/route';
 import { ROLE_SCOPES } from './scopes';
 
@@ -45,8 +46,7 @@ export function createTokenIssuer(secretBytes: Uint8Array, ttlSeconds: number): 
           partyId: typeof payload.party === 'string' ? payload.party : null,
           scopes: new Set(ROLE_SCOPES[role]),
         };
-        if (verified.size >= 50_000) verified.clear();
-        verified.set(token, { principal, exp: payload.exp });
+        setBounded(verified, 50_000, token, { principal, exp: payload.exp });
         return principal;
       } catch (err) {
         if (err instanceof errors.JOSEError) return null;

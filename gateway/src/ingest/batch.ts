@@ -5,6 +5,7 @@ import {
   type ReadingMessage,
   type RejectMessage,
   type ScanMessage,
+  setBounded,
   type StatusMessage,
   type UpChannel,
 } from '@cradle/protocol';
@@ -49,8 +50,7 @@ export function createIngestHints(): IngestHints {
 
 const HINTS_LIMIT = 10_000;
 function remember<K, V>(m: Map<K, V>, k: K, v: V): void {
-  if (!m.has(k) && m.size >= HINTS_LIMIT) m.clear();
-  m.set(k, v);
+  setBounded(m, HINTS_LIMIT, k, v);
 }
 
 /** What a scan's events are built from besides the message: its device's site, the scanner's step, the order's destination. */

@@ -1,4 +1,4 @@
-import { parseEpcUrn, sglnToEpcUrn, sgtinToEpcUrn, ssccToEpcUrn } from '@cradle/protocol';
+import { parseEpcUrn, setBounded, sglnToEpcUrn, sgtinToEpcUrn, ssccToEpcUrn } from '@cradle/protocol';
 
 /**
  * EPC URNs of the brand's codes and places. EPC URNs split a key at the GS1 company prefix, which a GTIN does not
@@ -40,8 +40,7 @@ export function sglnOf(gln: string | null): string | null {
   if (sgln === undefined) {
     const r = sglnToEpcUrn(gln, '0', { companyPrefixLength: COMPANY_PREFIX_LENGTH });
     sgln = r.ok ? r.value : null;
-    if (sglns.size >= 10_000) sglns.clear();
-    sglns.set(gln, sgln);
+    setBounded(sglns, 10_000, gln, sgln);
   }
   return sgln;
 }

@@ -1,3 +1,4 @@
+import { setBounded } from '../bounded-map';
 import { gs1CheckDigit } from '../gs1/check-digit';
 import { GS1_CANONICAL_ORIGIN, encodeDigitalLinkValue, parseDigitalLink } from '../digital-link/digital-link';
 
@@ -43,8 +44,7 @@ function sgtinToCanonicalDigitalLink(uri: string): string | undefined {
   if (prefix === undefined) {
     const probe = anyEpcUriToCanonicalDigitalLink(`${SGTIN_URN}${gtinPart}.0`);
     prefix = probe === undefined ? null : probe.slice(0, -1);
-    if (sgtinPrefixes.size >= SGTIN_PREFIX_LIMIT) sgtinPrefixes.clear();
-    sgtinPrefixes.set(gtinPart, prefix);
+    setBounded(sgtinPrefixes, SGTIN_PREFIX_LIMIT, gtinPart, prefix);
   }
   return prefix === null ? undefined : prefix + serial;
 }

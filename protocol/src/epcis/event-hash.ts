@@ -1,3 +1,4 @@
+import { setBounded } from '../bounded-map';
 import { sha256Hex } from './sha256';
 import { CBV_URN_PREFIXES, CBV_WEB_VOCABULARY } from './cbv';
 import { constrainedCanonicalDigitalLink, epcUriToCanonicalDigitalLink } from './epc-to-digital-link';
@@ -73,8 +74,7 @@ function canonicalValue(value: Json): string {
   const known = canonicalCache.get(raw);
   if (known !== undefined) return known;
   const text = canonicalString(raw);
-  if (canonicalCache.size >= CANONICAL_CACHE_LIMIT) canonicalCache.clear();
-  canonicalCache.set(raw, text);
+  setBounded(canonicalCache, CANONICAL_CACHE_LIMIT, raw, text);
   return text;
 }
 
@@ -350,8 +350,7 @@ function simplePreHash(e: Record<string, Json>, inputs: TailInputs): string {
       const parts: string[] = [];
       tailParts(parts, e, DEFAULT_NAMESPACES);
       tail = parts.join('');
-      if (tailCache.size >= TAIL_CACHE_LIMIT) tailCache.clear();
-      tailCache.set(key, tail);
+      setBounded(tailCache, TAIL_CACHE_LIMIT, key, tail);
     }
     lastTail = { inputs, tail };
   }
