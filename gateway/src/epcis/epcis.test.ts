@@ -3,7 +3,9 @@ import { issueCodes } from '../codes/issue';
 import { startTestGateway, type TestGateway } from '../testing/gateway';
 import { bindDispatchOrder } from '../trace/dispatch';
 import { dispatchTransactionUri, sglnOf } from '../trace/epc';
+import type { Principal } from '../platform/http/route';
 import { checkGs1Schema } from './gs1-schema';
+import { eventQueries } from './query';
 
 const ok = <T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T => {
   if (!r.ok) throw new Error(JSON.stringify(r.error));
@@ -101,6 +103,35 @@ describe.each(['pglite', 'postgres'] as const)('EPCIS 2.0 interface on %s', (dri
     const other = await gw.login('dealer-demo-2');
     expect(await q({ MATCH_anyEPC: cans[0]! }, dealer)).toHaveLength(2);
     expect(await q({ MATCH_anyEPC: cans[0]! }, other)).toHaveLength(0);
+  });
+
+  it('answers exact-key queries asked in the same tick (one statement) as each alone, and as the general query does', async () => {
+    const query = eventQueries(gw.database.db);
+    const principal: Principal = { kind: 'user', id: 'hq', name: 'hq', role: 'hq', partyId: null, scopes: new Set(['trace:read']) };
+    const second = await query({ MATCH_anyEPC: `${cans[0]}|${caseEpc}`, perPage: '1' }, principal, null);
+    expect(second.nextPageToken).not.toBeNull();
+    const shapes: Record<string, string>[] = [
+      { MATCH_anyEPC: cans[0]! },
+      { MATCH_epc: caseEpc },
+      { MATCH_parentID: caseEpc },
+      { MATCH_epc: cans[1]! },
+      { MATCH_anyEPC: `${cans[0]}|${caseEpc}|${cans[1]}`, perPage: '2' },
+      { MATCH_anyEPC: `${cans[0]}|${caseEpc}`, perPage: '1', nextPageToken: second.nextPageToken! },
+      { MATCH_anyEPC: `${cans[1]}|${cans[1]}` },
+      { MATCH_anyEPC: 'urn:epc:id:sgtin:6923456.000001.NOSUCHCAN' },
+      { MATCH_inputEPC: cans[0]! },
+    ];
+    const together = await Promise.all(shapes.map((p) => query(p, principal, null)));
+    for (const [i, p] of shapes.entries()) {
+      const alone = await query(p, principal, null);
+      // Any other parameter takes the general path (epcis/query.ts builds the statement); every event type is asked for.
+      const general = await query({ ...p, eventType: 'ObjectEvent|AggregationEvent|TransactionEvent|TransformationEvent|AssociationEvent' }, principal, null);
+      expect(together[i]).toEqual(alone);
+      expect(general).toEqual(alone);
+      for (const e of alone.events) expect(JSON.parse(e)).toMatchObject({ eventID: expect.any(String), recordTime: expect.any(String) });
+    }
+    expect(together.map((p) => p.events.length)).toEqual([2, 1, 1, 2, 2, 1, 2, 0, 0]);
+    expect(together.map((p) => p.nextPageToken !== null)).toEqual([false, false, false, false, true, true, false, false, false]);
   });
 
   it('refuses unknown query parameters and bad times, naming them', async () => {

@@ -2,6 +2,7 @@ import { EPCIS_CONTEXT } from '@cradle/protocol';
 import { type Expression, type SqlBool, sql } from 'kysely';
 import type { Db } from '../platform/db';
 import { invalid } from '../platform/http/problem';
+import { JsonText } from '../platform/http/read-cache';
 import type { Principal } from '../platform/http/route';
 import { glnOf } from '../trace/epc';
 import { cbvWord, normaliseEpc } from './keys';
@@ -27,7 +28,8 @@ const SIMPLE = ['eventType', 'EQ_action', 'EQ_bizStep', 'EQ_disposition', 'EQ_re
 const DYNAMIC = /^EQ_(bizTransaction|source|destination)_([A-Za-z_]+)$/;
 
 export interface EventPage {
-  events: Record<string, unknown>[];
+  /** Each event as JSON text, with its recordTime. */
+  events: string[];
   nextPageToken: string | null;
 }
 
@@ -60,8 +62,84 @@ function decodePageToken(t: string): number {
   throw invalid('query.nextPageToken', 'is not a token this server issued');
 }
 
-/** Runs a query for a caller; dealers and stores see only events about codes shipped or handed to them. */
-export async function queryEvents(db: Db, params: Record<string, string>, principal: Principal, visible: Set<string> | null): Promise<EventPage> {
+/** An event row as the queries read it: the stored document as JSON text, spliced into the answer unparsed. */
+interface EventRow {
+  pk: string | number;
+  doc: string;
+  record_time: Date | string;
+}
+
+/** Requests for the events of exact keys (HQ's view) answered together: at most this many per statement. */
+const KEY_QUERY_BATCH = 64;
+
+interface KeyQuery {
+  kinds: string[];
+  values: string[];
+  after: number;
+  limit: number;
+  resolve(rows: EventRow[]): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * The commonest query, a code's events in HQ's view (MATCH_anyEPC and friends with exact values), for every request
+ * that asks in the same tick, in one statement (epcis_events_by_keys_batch, migration 018: a PL/pgSQL function, so
+ * its plan is kept per connection). The same shape as the consumer lookup's reads (consumer/trace.ts): at a few
+ * thousand queries a second, a round trip per request cost the gateway and PostgreSQL more than the query itself.
+ */
+function keyQueries(db: Db): (q: Omit<KeyQuery, 'resolve' | 'reject'>) => Promise<EventRow[]> {
+  let waiting: KeyQuery[] = [];
+  async function run(part: KeyQuery[]): Promise<void> {
+    const req: number[] = [];
+    const values: string[] = [];
+    const kinds: string[] = [];
+    part.forEach((q, i) => {
+      for (const v of q.values) {
+        for (const k of q.kinds) {
+          req.push(i + 1);
+          values.push(v);
+          kinds.push(k);
+        }
+      }
+    });
+    try {
+      const r = await sql<EventRow & { req: number }>`
+        select req, pk, doc, record_time
+        from epcis_events_by_keys_batch(${req}::int[], ${values}::text[], ${kinds}::text[], ${part.map((q) => q.after)}::bigint[], ${part.map((q) => q.limit)}::int[])`.execute(db);
+      const byRequest = part.map((): EventRow[] => []);
+      for (const row of r.rows) byRequest[row.req - 1]!.push(row);
+      part.forEach((q, i) => q.resolve(byRequest[i]!));
+    } catch (err) {
+      for (const q of part) q.reject(err);
+    }
+  }
+  function flush(): void {
+    const all = waiting;
+    waiting = [];
+    for (let i = 0; i < all.length; i += KEY_QUERY_BATCH) void run(all.slice(i, i + KEY_QUERY_BATCH));
+  }
+  return (q) =>
+    new Promise((resolve, reject) => {
+      waiting.push({ ...q, resolve, reject });
+      if (waiting.length === 1) setImmediate(flush);
+    });
+}
+
+export type QueryEvents = (params: Record<string, string>, principal: Principal, visible: Set<string> | null) => Promise<EventPage>;
+
+/** The event query of a repository; dealers and stores see only events about codes shipped or handed to them. */
+export function eventQueries(db: Db): QueryEvents {
+  const byKeys = keyQueries(db);
+  return (params, principal, visible) => queryEvents(db, byKeys, params, principal, visible);
+}
+
+async function queryEvents(
+  db: Db,
+  byKeysBatched: ReturnType<typeof keyQueries>,
+  params: Record<string, string>,
+  principal: Principal,
+  visible: Set<string> | null,
+): Promise<EventPage> {
   for (const k of Object.keys(params)) {
     if (!(k in KEY_PARAMS) && !SIMPLE.includes(k) && !DYNAMIC.test(k)) throw invalid(`query.${k}`, 'is not a query parameter this server supports (EPCIS QueryParameterException)');
   }
@@ -70,14 +148,11 @@ export async function queryEvents(db: Db, params: Record<string, string>, princi
 
   const byKeys = visible === null ? exactKeysOnly(params) : null;
   if (byKeys) {
-    // The commonest query (a code's events, HQ's view) through its function, whose plan PostgreSQL keeps (migration 010).
     const after = params.nextPageToken ? decodePageToken(params.nextPageToken) : 0;
-    const r = await sql<{ pk: string | number; doc: unknown; record_time: Date | string }>`
-      select pk, doc, record_time from epcis_events_by_keys(${byKeys.values}::text[], ${byKeys.kinds}::text[], ${after}, ${perPage + 1})`.execute(db);
-    return toPage(r.rows, perPage);
+    return toPage(await byKeysBatched({ ...byKeys, after, limit: perPage + 1 }), perPage);
   }
 
-  let q = db.selectFrom('epcis_events as e').select(['e.pk', 'e.doc', 'e.record_time']);
+  let q = db.selectFrom('epcis_events as e').select(['e.pk', sql<string>`e.doc::text`.as('doc'), 'e.record_time']);
   const p = (name: string) => params[name];
   if (p('eventType')) q = q.where('e.type', 'in', list(p('eventType')!));
   if (p('EQ_action')) q = q.where('e.action', 'in', list(p('EQ_action')!));
@@ -161,11 +236,14 @@ export async function queryEvents(db: Db, params: Record<string, string>, princi
   return toPage(await q.orderBy('e.pk').limit(perPage + 1).execute(), perPage);
 }
 
-/** A page of event rows (perPage + 1 read, to know whether another page follows). */
-function toPage(rows: readonly { pk: string | number; doc: unknown; record_time: Date | string }[], perPage: number): EventPage {
+/**
+ * A page of event rows (perPage + 1 read, to know whether another page follows). A stored document has no
+ * recordTime (epcis/repository.ts), so it is appended to the document's text, which jsonb prints as one object.
+ */
+function toPage(rows: readonly EventRow[], perPage: number): EventPage {
   const page = rows.slice(0, perPage);
   return {
-    events: page.map((r) => ({ ...(r.doc as Record<string, unknown>), recordTime: new Date(r.record_time).toISOString() })),
+    events: page.map((r) => `${r.doc.slice(0, -1)}, "recordTime": ${JSON.stringify(new Date(r.record_time).toISOString())}}`),
     nextPageToken: rows.length > perPage ? encodePageToken(Number(page.at(-1)!.pk)) : null,
   };
 }
@@ -189,13 +267,8 @@ function exactKeysOnly(params: Record<string, string>): { kinds: string[]; value
   return found;
 }
 
-/** The EPCISQueryDocument (EPCIS 2.0 §9) around a page of results. */
-export function queryDocument(events: Record<string, unknown>[]): Record<string, unknown> {
-  return {
-    '@context': [EPCIS_CONTEXT, { cbvmda: 'urn:epcglobal:cbv:mda:' }],
-    type: 'EPCISQueryDocument',
-    schemaVersion: '2.0',
-    creationDate: new Date().toISOString(),
-    epcisBody: { queryResults: { queryName: 'SimpleEventQuery', resultsBody: { eventList: events } } },
-  };
+/** The EPCISQueryDocument (EPCIS 2.0 §9) around a page of results, as JSON text. */
+export function queryDocument(events: readonly string[]): JsonText {
+  const head = JSON.stringify({ '@context': [EPCIS_CONTEXT, { cbvmda: 'urn:epcglobal:cbv:mda:' }], type: 'EPCISQueryDocument', schemaVersion: '2.0', creationDate: new Date().toISOString() });
+  return new JsonText(`${head.slice(0, -1)},"epcisBody":{"queryResults":{"queryName":"SimpleEventQuery","resultsBody":{"eventList":[${events.join(',')}]}}}}`);
 }

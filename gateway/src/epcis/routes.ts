@@ -8,7 +8,7 @@ import { traceChanged } from '../trace/changes';
 import { recordEvents } from '../trace/record';
 import type { CaptureService } from './capture';
 import { checkGs1Schema } from './gs1-schema';
-import { queryDocument, queryEvents } from './query';
+import { eventQueries, queryDocument } from './query';
 
 /** Events in one capture document; larger documents are refused with 413 (split them). */
 export const MAX_CAPTURE_EVENTS = 10_000;
@@ -33,6 +33,7 @@ async function visibleTo(principal: Principal, visibility: PartyVisibility): Pro
 /** The EPCIS 2.0 REST interface under /epcis (capture, single-event capture, query). */
 export function epcisRoutes(deps: { db: Db; capture: CaptureService; visibility: PartyVisibility }): AnyRoute[] {
   const { db, capture, visibility } = deps;
+  const queryEvents = eventQueries(db);
   return [
     defineRoute({
       method: 'post',
@@ -99,7 +100,7 @@ export function epcisRoutes(deps: { db: Db; capture: CaptureService; visibility:
       query: z.record(z.string(), z.string()),
       produces: ['application/ld+json'],
       async handler({ query, principal, req, res }) {
-        const page = await queryEvents(db, query, principal, await visibleTo(principal, visibility));
+        const page = await queryEvents(query, principal, await visibleTo(principal, visibility));
         res.setHeader('gs1-epcis-version', '2.0.0');
         if (page.nextPageToken) {
           const url = new URL(req.originalUrl, 'http://x');
@@ -117,10 +118,10 @@ export function epcisRoutes(deps: { db: Db; capture: CaptureService; visibility:
       access: read,
       params: z.object({ eventID: z.string().min(1).max(500) }),
       async handler({ params, principal }) {
-        const page = await queryEvents(db, { EQ_eventID: params.eventID, perPage: '1' }, principal, await visibleTo(principal, visibility));
+        const page = await queryEvents({ EQ_eventID: params.eventID, perPage: '1' }, principal, await visibleTo(principal, visibility));
         const e = page.events[0];
         if (!e) throw notFound(`Event ${params.eventID}`);
-        return { '@context': [EPCIS_CONTEXT, { cbvmda: 'urn:epcglobal:cbv:mda:' }], ...e };
+        return { '@context': [EPCIS_CONTEXT, { cbvmda: 'urn:epcglobal:cbv:mda:' }], ...(JSON.parse(e) as Record<string, unknown>) };
       },
     }),
   ];

@@ -18,6 +18,7 @@ import * as m014 from './migrations/014_order_path_sku_checks';
 import * as m015 from './migrations/015_epcis_own_event_ids';
 import * as m016 from './migrations/016_order_key_lookup';
 import * as m017 from './migrations/017_event_keys_check';
+import * as m018 from './migrations/018_epcis_key_queries_batched';
 
 /**
  * Migrations are plain, ordered, forward-only modules listed here (a static list, so bundlers and tsx
@@ -43,6 +44,7 @@ export const migrations: Record<string, Migration> = {
   '015_epcis_own_event_ids': m015,
   '016_order_key_lookup': m016,
   '017_event_keys_check': m017,
+  '018_epcis_key_queries_batched': m018,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
