@@ -2,8 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '@cradle/protocol';
 import { bundled } from './bundle';
-import { freePort } from './free-port';
 import { type RunningServer, startServer } from './server';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');

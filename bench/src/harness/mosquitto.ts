@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '@cradle/protocol';
 import mqtt from 'mqtt';
-import { freePort } from './free-port';
 
 export interface PrivateBroker {
   url: string;

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { freePort } from './free-port';
+import { freePort } from '@cradle/protocol';
 
 export interface StartServerOptions {
   /** Executable, e.g. process.execPath. */

@@ -8,8 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { freePort } from '@cradle/protocol';
 import { STERILISER_NODES } from '../simulators/steriliser-nodes';
-import { EmbeddedBroker, freePort, Receiver, waitFor } from '../testing/brokers';
+import { EmbeddedBroker, Receiver, waitFor } from '../testing/brokers';
 import { testConfig } from '../testing/agent-config';
 import { Lines, runTs, stopChild } from '../testing/processes';
 

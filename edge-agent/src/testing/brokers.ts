@@ -94,14 +94,6 @@ export class Receiver {
   }
 }
 
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 /** Polls `check` until it is true; fails with `what` after `timeoutMs` (a liveness bound, not a timing assertion). */
 export async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

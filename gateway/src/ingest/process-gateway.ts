@@ -4,9 +4,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '@cradle/protocol';
 import pg from 'pg';
 import { TEST_DATABASE_URL, TEST_MQTT_URL } from '../platform/testing/databases';
 
@@ -20,14 +20,6 @@ export interface ProcessGateway {
   ready(): Promise<void>;
   /** An HQ token (the demo's hq-admin). */
   token(): Promise<string>;
-}
-
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
