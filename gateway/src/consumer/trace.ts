@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { setBounded } from '@cradle/protocol';
+import DataLoader from 'dataloader';
 import { sql } from 'kysely';
 import type { Db } from '../platform/db';
 import { onTraceChange } from '../trace/changes';
@@ -162,36 +163,15 @@ export function createTraceLookup({ db }: { db: Db }) {
     const r = await sql<CodeRow & { epc: string }>`select * from consumer_code_rows(${epcs}::text[], ${COUNT_CAP})`.execute(db);
     return new Map(r.rows.map((row) => [row.epc, row]));
   }
-  let toRead = new Map<string, { resolve: (row: CodeRow | undefined) => void; reject: (err: unknown) => void }[]>();
-  let readScheduled = false;
-  function readCode(epc: string): Promise<CodeRow | undefined> {
-    return new Promise((resolve, reject) => {
-      const waiting = toRead.get(epc);
-      if (waiting) waiting.push({ resolve, reject });
-      else toRead.set(epc, [{ resolve, reject }]);
-      if (!readScheduled) {
-        readScheduled = true;
-        setImmediate(readPending);
-      }
-    });
-  }
-  function readPending() {
-    readScheduled = false;
-    const all = toRead;
-    toRead = new Map();
-    const epcs = [...all.keys()];
-    for (let i = 0; i < epcs.length; i += READ_BATCH) {
-      const part = epcs.slice(i, i + READ_BATCH);
-      readCodes(part).then(
-        (rows) => {
-          for (const epc of part) for (const w of all.get(epc)!) w.resolve(rows.get(epc));
-        },
-        (err: unknown) => {
-          for (const epc of part) for (const w of all.get(epc)!) w.reject(err);
-        },
-      );
-    }
-  }
+  // Loads asked for in the same turn of the event loop (every request its poll phase parsed) go in one batch.
+  const codeReads = new DataLoader<string, CodeRow | undefined>(
+    async (epcs) => {
+      const rows = await readCodes(epcs);
+      return epcs.map((epc) => rows.get(epc));
+    },
+    { cache: false, maxBatchSize: READ_BATCH, batchScheduleFn: (run) => setImmediate(run) },
+  );
+  const readCode = (epc: string): Promise<CodeRow | undefined> => codeReads.load(epc);
 
   /** What every can of a batch shows alike (product, batch, farm inputs, sterilisation, QC): read once per batch. */
   async function readBatch(gtin: string, batchCode: string | null): Promise<BatchRow | undefined> {

@@ -1,4 +1,5 @@
 import { EPCIS_CONTEXT } from '@cradle/protocol';
+import DataLoader from 'dataloader';
 import { type Expression, type SqlBool, sql } from 'kysely';
 import type { Db } from '../platform/db';
 import { invalid } from '../platform/http/problem';
@@ -72,57 +73,44 @@ interface EventRow {
 /** Requests for the events of exact keys (HQ's view) answered together: at most this many per statement. */
 const KEY_QUERY_BATCH = 64;
 
+/** One request's part of a batched exact-key query. */
 interface KeyQuery {
   kinds: string[];
   values: string[];
   after: number;
   limit: number;
-  resolve(rows: EventRow[]): void;
-  reject(err: unknown): void;
 }
 
 /**
  * The commonest query, a code's events in HQ's view (MATCH_anyEPC and friends with exact values), for every request
- * that asks in the same tick, in one statement (epcis_events_by_keys_batch, migration 018: a PL/pgSQL function, so
- * its plan is kept per connection). The same shape as the consumer lookup's reads (consumer/trace.ts): at a few
- * thousand queries a second, a round trip per request cost the gateway and PostgreSQL more than the query itself.
+ * that asks in the same turn of the event loop, in one statement (epcis_events_by_keys_batch, migration 018: a
+ * PL/pgSQL function, so its plan is kept per connection). As the consumer lookup reads its cans (consumer/trace.ts):
+ * at a few thousand queries a second, a round trip per request cost the gateway and PostgreSQL more than the query.
  */
-function keyQueries(db: Db): (q: Omit<KeyQuery, 'resolve' | 'reject'>) => Promise<EventRow[]> {
-  let waiting: KeyQuery[] = [];
-  async function run(part: KeyQuery[]): Promise<void> {
-    const req: number[] = [];
-    const values: string[] = [];
-    const kinds: string[] = [];
-    part.forEach((q, i) => {
-      for (const v of q.values) {
-        for (const k of q.kinds) {
-          req.push(i + 1);
-          values.push(v);
-          kinds.push(k);
+function keyQueries(db: Db): DataLoader<KeyQuery, EventRow[]> {
+  return new DataLoader<KeyQuery, EventRow[]>(
+    async (part) => {
+      const req: number[] = [];
+      const values: string[] = [];
+      const kinds: string[] = [];
+      part.forEach((q, i) => {
+        for (const v of q.values) {
+          for (const k of q.kinds) {
+            req.push(i + 1);
+            values.push(v);
+            kinds.push(k);
+          }
         }
-      }
-    });
-    try {
+      });
       const r = await sql<EventRow & { req: number }>`
         select req, pk, doc, record_time
         from epcis_events_by_keys_batch(${req}::int[], ${values}::text[], ${kinds}::text[], ${part.map((q) => q.after)}::bigint[], ${part.map((q) => q.limit)}::int[])`.execute(db);
       const byRequest = part.map((): EventRow[] => []);
       for (const row of r.rows) byRequest[row.req - 1]!.push(row);
-      part.forEach((q, i) => q.resolve(byRequest[i]!));
-    } catch (err) {
-      for (const q of part) q.reject(err);
-    }
-  }
-  function flush(): void {
-    const all = waiting;
-    waiting = [];
-    for (let i = 0; i < all.length; i += KEY_QUERY_BATCH) void run(all.slice(i, i + KEY_QUERY_BATCH));
-  }
-  return (q) =>
-    new Promise((resolve, reject) => {
-      waiting.push({ ...q, resolve, reject });
-      if (waiting.length === 1) setImmediate(flush);
-    });
+      return byRequest;
+    },
+    { cache: false, maxBatchSize: KEY_QUERY_BATCH, batchScheduleFn: (run) => setImmediate(run) },
+  );
 }
 
 export type QueryEvents = (params: Record<string, string>, principal: Principal, visible: Set<string> | null) => Promise<EventPage>;
@@ -135,7 +123,7 @@ export function eventQueries(db: Db): QueryEvents {
 
 async function queryEvents(
   db: Db,
-  byKeysBatched: ReturnType<typeof keyQueries>,
+  byKeysBatched: DataLoader<KeyQuery, EventRow[]>,
   params: Record<string, string>,
   principal: Principal,
   visible: Set<string> | null,
@@ -149,7 +137,7 @@ async function queryEvents(
   const byKeys = visible === null ? exactKeysOnly(params) : null;
   if (byKeys) {
     const after = params.nextPageToken ? decodePageToken(params.nextPageToken) : 0;
-    return toPage(await byKeysBatched({ ...byKeys, after, limit: perPage + 1 }), perPage);
+    return toPage(await byKeysBatched.load({ ...byKeys, after, limit: perPage + 1 }), perPage);
   }
 
   let q = db.selectFrom('epcis_events as e').select(['e.pk', sql<string>`e.doc::text`.as('doc'), 'e.record_time']);
