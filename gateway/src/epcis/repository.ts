@@ -1,6 +1,7 @@
 import { eventHash } from '@cradle/protocol';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../platform/db';
+import { insertFirst, onConflictDoNothing } from '../platform/db/insert-first';
 import { jsonColumn } from '../platform/db/json-column';
 import { cbvWord, eventKeys } from './keys';
 
@@ -88,7 +89,8 @@ export async function storeEvents(trx: Transaction<Database>, items: readonly Ev
   // insert, not ON CONFLICT: a key's event_pk is the new row's, and eventKeys lists a key once, so it cannot collide;
   // the speculative insertion cost about 4 µs more per key (measured over 50,000 keys).
   const keyRows = candidates.flatMap((c) => eventKeys(c.event).map((k) => ({ hash: c.hash, kind: k.kind, value: k.value })));
-  const inserted = await sql<{ pk: number | string; event_hash: string }>`
+  // A plain insert unless one of the events is already held (insertFirst): the guarded one skips those.
+  const inserted = await insertFirst(trx, candidates.length, (guarded) => sql<{ pk: number | string; event_hash: string }>`
     with ins as (
       insert into epcis_events (event_id, event_hash, source_id, type, action, event_time, biz_step, disposition, read_point, biz_location, doc)
       select v.event_id, coalesce(v.event_hash, v.doc->>'eventID'), v.source_id::uuid, v.doc->>'type', v.doc->>'action', (v.doc->>'eventTime')::timestamptz,
@@ -98,7 +100,7 @@ export async function storeEvents(trx: Transaction<Database>, items: readonly Ev
         ${jsonColumn(col((c) => c.item.sourceId ?? null))}, ${jsonColumn(col((c) => cbvWord(c.event.bizStep)))},
         ${jsonColumn(col((c) => cbvWord(c.event.disposition)))}, jsonb_array_elements(${JSON.stringify(col((c) => c.event))}::jsonb)
       ) as v(event_id, event_hash, source_id, biz_step, disposition, doc)
-      on conflict do nothing
+      ${onConflictDoNothing(guarded)}
       returning pk, event_hash
     ),
     keys as (
@@ -107,7 +109,7 @@ export async function storeEvents(trx: Transaction<Database>, items: readonly Ev
       from ins join rows from (${jsonColumn(keyRows.map((k) => k.hash))}, ${jsonColumn(keyRows.map((k) => k.kind))}, ${jsonColumn(keyRows.map((k) => k.value))}) as k(hash, kind, value)
         on k.hash = ins.event_hash
     )
-    select pk, event_hash from ins`.execute(trx);
+    select pk, event_hash from ins`.execute(trx));
   const pkByHash = new Map(inserted.rows.map((r) => [r.event_hash, Number(r.pk)]));
   const stored: StoredEvent[] = [];
   for (const c of candidates) {

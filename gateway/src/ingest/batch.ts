@@ -11,6 +11,7 @@ import {
 } from '@cradle/protocol';
 import { sql, type Transaction } from 'kysely';
 import type { Database, Db } from '../platform/db';
+import { insertFirst, onConflictDoNothing } from '../platform/db/insert-first';
 import { jsonColumn } from '../platform/db/json-column';
 import type { EventToStore } from '../epcis/repository';
 import { traceChanged } from '../trace/changes';
@@ -221,16 +222,17 @@ export async function ingestBatch(db: Db, messages: readonly InboundMessage[], h
     if (accepted.length) {
       // Answered with the ids already in the ledger (normally none), as sent, rather than with every new one: a row per
       // message was a good part of what the gateway parsed per batch.
-      const seen = await sql<{ source_id: string }>`
+      // A plain insert unless a message is redelivered (insertFirst): the guarded one skips the ids already held.
+      const seen = await insertFirst(trx, accepted.length, (guarded) => sql<{ source_id: string }>`
         with v as (
           select * from rows from (${jsonColumn(accepted.map((a) => a.msg.id))}, ${jsonColumn(accepted.map((a) => a.device.code))},
             ${jsonColumn(accepted.map((a) => a.channel))}, ${jsonColumn(accepted.map((a) => a.msg.seq))}) as v(source_id, device_code, channel, seq)
         ), ins as (
           insert into ingest_messages (source_id, device_code, channel, seq)
           select v.source_id::uuid, v.device_code, v.channel, v.seq::bigint from v
-          on conflict do nothing returning source_id
+          ${onConflictDoNothing(guarded)} returning source_id
         )
-        select v.source_id from v where v.source_id::uuid not in (select source_id from ins)`.execute(trx);
+        select v.source_id from v where v.source_id::uuid not in (select source_id from ins)`.execute(trx));
       if (seen.rows.length === 0) fresh = accepted;
       else {
         const old = new Set(seen.rows.map((r) => r.source_id));
