@@ -12,7 +12,7 @@ import {
 import { sql, type Transaction } from 'kysely';
 import type { Database, Db } from '../platform/db';
 import { insertFirst, onConflictDoNothing } from '../platform/db/insert-first';
-import { jsonColumn } from '../platform/db/json-column';
+import { textColumn } from '../platform/db/text-column';
 import type { EventToStore } from '../epcis/repository';
 import { traceChanged } from '../trace/changes';
 import { sglnOf } from '../trace/epc';
@@ -225,8 +225,8 @@ export async function ingestBatch(db: Db, messages: readonly InboundMessage[], h
       // A plain insert unless a message is redelivered (insertFirst): the guarded one skips the ids already held.
       const seen = await insertFirst(trx, accepted.length, (guarded) => sql<{ source_id: string }>`
         with v as (
-          select * from rows from (${jsonColumn(accepted.map((a) => a.msg.id))}, ${jsonColumn(accepted.map((a) => a.device.code))},
-            ${jsonColumn(accepted.map((a) => a.channel))}, ${jsonColumn(accepted.map((a) => a.msg.seq))}) as v(source_id, device_code, channel, seq)
+          select * from rows from (${textColumn(accepted.map((a) => a.msg.id))}, ${textColumn(accepted.map((a) => a.device.code))},
+            ${textColumn(accepted.map((a) => a.channel))}, ${textColumn(accepted.map((a) => a.msg.seq))}) as v(source_id, device_code, channel, seq)
         ), ins as (
           insert into ingest_messages (source_id, device_code, channel, seq)
           select v.source_id::uuid, v.device_code, v.channel, v.seq::bigint from v
@@ -377,7 +377,7 @@ async function trackStreams(
     await sql`
       insert into device_seq_gaps (device_code, from_seq, to_seq)
       select v.device_code, v.from_seq::bigint, v.to_seq::bigint
-      from rows from (${jsonColumn(gaps.map((g) => g.code))}, ${jsonColumn(gaps.map((g) => g.from))}, ${jsonColumn(gaps.map((g) => g.to))}) as v(device_code, from_seq, to_seq)`.execute(trx);
+      from rows from (${textColumn(gaps.map((g) => g.code))}, ${textColumn(gaps.map((g) => g.from))}, ${textColumn(gaps.map((g) => g.to))}) as v(device_code, from_seq, to_seq)`.execute(trx);
   }
   if (late.length) {
     // Each late seq inside a hole fills it once (a seq twice in the batch, once); the device's missing count drops by
@@ -387,7 +387,7 @@ async function trackStreams(
     // has arrived is deleted (its seq_gap problem stays in the device's history): only open holes are kept, which with
     // replicas sharing the stream (a hole for most messages, filled a moment later) keeps the table small.
     const fills = await sql<{ device_code: string; n: number }>`
-      with l as (select v.device_code, v.seq::bigint as seq from rows from (${jsonColumn(late.map((l) => l.code))}, ${jsonColumn(late.map((l) => l.seq))}) as v(device_code, seq)),
+      with l as (select v.device_code, v.seq::bigint as seq from rows from (${textColumn(late.map((l) => l.code))}, ${textColumn(late.map((l) => l.seq))}) as v(device_code, seq)),
       hit as (
         select h.id, l.device_code, count(distinct l.seq)::int as n, min(h.filled) as filled, min(h.size) as size
         from l cross join lateral (
