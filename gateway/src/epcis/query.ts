@@ -255,8 +255,11 @@ function exactKeysOnly(params: Record<string, string>): { kinds: string[]; value
   return found;
 }
 
+/** The JSON-LD context of the query's answers: EPCIS 2.0's, and the CBV master-data prefix the stored ILMD uses. */
+export const QUERY_CONTEXT = [EPCIS_CONTEXT, { cbvmda: 'urn:epcglobal:cbv:mda:' }] as const;
+
 /** The EPCISQueryDocument (EPCIS 2.0 §9) around a page of results, as JSON text. */
 export function queryDocument(events: readonly string[]): JsonText {
-  const head = JSON.stringify({ '@context': [EPCIS_CONTEXT, { cbvmda: 'urn:epcglobal:cbv:mda:' }], type: 'EPCISQueryDocument', schemaVersion: '2.0', creationDate: new Date().toISOString() });
+  const head = JSON.stringify({ '@context': QUERY_CONTEXT, type: 'EPCISQueryDocument', schemaVersion: '2.0', creationDate: new Date().toISOString() });
   return new JsonText(`${head.slice(0, -1)},"epcisBody":{"queryResults":{"queryName":"SimpleEventQuery","resultsBody":{"eventList":[${events.join(',')}]}}}}`);
 }

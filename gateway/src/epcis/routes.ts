@@ -8,7 +8,7 @@ import { traceChanged } from '../trace/changes';
 import { recordEvents } from '../trace/record';
 import type { CaptureService } from './capture';
 import { checkGs1Schema } from './gs1-schema';
-import { eventQueries, queryDocument } from './query';
+import { eventQueries, QUERY_CONTEXT, queryDocument } from './query';
 
 /** Events in one capture document; larger documents are refused with 413 (split them). */
 export const MAX_CAPTURE_EVENTS = 10_000;
@@ -121,7 +121,7 @@ export function epcisRoutes(deps: { db: Db; capture: CaptureService; visibility:
         const page = await queryEvents({ EQ_eventID: params.eventID, perPage: '1' }, principal, await visibleTo(principal, visibility));
         const e = page.events[0];
         if (!e) throw notFound(`Event ${params.eventID}`);
-        return { '@context': [EPCIS_CONTEXT, { cbvmda: 'urn:epcglobal:cbv:mda:' }], ...(JSON.parse(e) as Record<string, unknown>) };
+        return { '@context': QUERY_CONTEXT, ...(JSON.parse(e) as Record<string, unknown>) };
       },
     }),
   ];
