@@ -5,7 +5,6 @@
  */
 export * from './result';
 export { setBounded } from './bounded-map';
-export { freePort } from './free-port';
 export * from './gs1/scan-error';
 export type { AiSpec, AiComponentSpec } from './gs1/ai-spec';
 export { aiSpec, knownAis } from './gs1/ai-table';

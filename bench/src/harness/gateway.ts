@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '@cradle/protocol';
+import { freePort } from '@cradle/protocol/src/testing/free-port';
 import { bundled } from './bundle';
 import { type RunningServer, startServer } from './server';
 

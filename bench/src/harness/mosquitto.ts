@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '@cradle/protocol';
+import { freePort } from '@cradle/protocol/src/testing/free-port';
 import mqtt from 'mqtt';
 
 export interface PrivateBroker {

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { freePort } from '@cradle/protocol';
+import { freePort } from '@cradle/protocol/src/testing/free-port';
 
 export interface StartServerOptions {
   /** Executable, e.g. process.execPath. */

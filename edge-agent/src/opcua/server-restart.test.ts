@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { freePort } from '@cradle/protocol';
+import { freePort } from '@cradle/protocol/src/testing/free-port';
 import { STERILISER_NODES } from '../simulators/steriliser-nodes';
 import { EmbeddedBroker, Receiver, waitFor } from '../testing/brokers';
 import { testConfig } from '../testing/agent-config';

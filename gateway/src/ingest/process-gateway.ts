@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '@cradle/protocol';
+import { freePort } from '@cradle/protocol/src/testing/free-port';
 import pg from 'pg';
 import { TEST_DATABASE_URL, TEST_MQTT_URL } from '../platform/testing/databases';
 

@@ -4,6 +4,7 @@ import net from 'node:net';
  * A port that was free a moment ago: bind port 0 on the loopback, read the port the kernel chose, close.
  * There is a small window before the caller binds it; on a test or bench machine nothing else races for it. For tests,
  * benchmarks and child processes started on loopback ports (the gateway's own servers bind port 0 and read it back).
+ * Node only, so imported by its path and kept out of the package's index, which also runs in the browser.
  */
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
